@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* JSON-RPC 2.0, one object per line. Error codes are fixed by proto/chaoslet.openrpc.json. */
+enum {
+        RPC_PARSE_ERROR = -32700,
+        RPC_INVALID_REQUEST = -32600,
+        RPC_METHOD_NOT_FOUND = -32601,
+        RPC_INVALID_PARAMS = -32602,
+        RPC_INTERNAL_ERROR = -32603,
+        RPC_TARGET_NOT_FOUND = -32001,
+        RPC_NOT_SUPPORTED = -32002,
+        RPC_CONFLICT = -32003,
+        RPC_NOT_PERMITTED = -32004,
+        RPC_UNKNOWN_FAULT = -32005,
+        RPC_KERNEL_REFUSED = -32010,
+};
+
+#define RPC_LINE_MAX (1024u * 1024u)
+#define RPC_NESTING_MAX 32
+
+const char *rpc_error_message(int code);
+
+/* A decoded request. id is a copy of the request's id member (number, string or null); NULL for a notification. */
+typedef struct RpcRequest {
+        cJSON *root;
+        const char *method;     /* points into root */
+        const cJSON *params;    /* points into root; NULL when absent */
+        cJSON *id;              /* owned copy, or NULL */
+        bool has_id;
+} RpcRequest;
+
+/* An error to send: code, message and optional data (owned). */
+typedef struct RpcError {
+        int code;
+        char message[256];
+        cJSON *data;
+} RpcError;
+
+void rpc_error_done(RpcError *e);
+/* Convenience: fill e (data is an object with the given members; NULL values are skipped). */
+void rpc_error_set(RpcError *e, int code, const char *message);
+void rpc_error_set_field(RpcError *e, const char *field, const char *reason);
+
+/* Parse one line (without '\n'). Returns 0 and fills *ret, or a JSON-RPC error code (<0) with *err filled and, where
+ * the request's id could be read, *ret->id set so the error reply can carry it. */
+int rpc_request_parse(const char *line, size_t len, RpcRequest *ret, RpcError *err);
+void rpc_request_done(RpcRequest *r);
+
+/* Serialise a reply as one line ending in '\n'. result is consumed. Returns a malloc'd string. */
+char *rpc_reply_result(const cJSON *id, cJSON *result);
+char *rpc_reply_error(const cJSON *id, RpcError *err);
+
+/* Client side: build a request line ('\n'-terminated), and decode a reply. params is consumed (may be NULL). */
+char *rpc_request_format(long id, const char *method, cJSON *params);
+
+/* Line framing over a byte stream, shared by the server and the client. */
+typedef struct LineBuffer {
+        char *data;
+        size_t len, cap;
+        size_t max;             /* longest line accepted, without '\n' */
+} LineBuffer;
+
+void line_buffer_init(LineBuffer *b, size_t max);
+void line_buffer_done(LineBuffer *b);
+/* Append bytes. Returns 0, -ENOMEM. */
+int line_buffer_append(LineBuffer *b, const void *p, size_t n);
+/* Pop the next complete line into a malloc'd string (without '\n'). Returns 1 with a line, 0 when none is complete,
+ * -E2BIG when the pending line exceeds max. */
+int line_buffer_pop(LineBuffer *b, char **ret_line, size_t *ret_len);
