@@ -1,2 +1,205 @@
 /* SPDX-License-Identifier: MIT */
-int main(void) { return 0; }
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "client.h"
+#include "config.h"
+#include "log.h"
+#include "loader.h"
+#include "loop.h"
+#include "macro.h"
+#include "probe.h"
+#include "rpc.h"
+#include "server.h"
+#include "units.h"
+
+typedef struct Options {
+        const char *socket_path;
+        const char *state_dir;
+        int64_t max_duration_ns;
+        bool keep_caps;
+} Options;
+
+static void help(void) {
+        printf("Usage: chaosletd [OPTIONS]\n\n"
+               "The chaoslet agent: network faults in other network namespaces, over JSON-RPC.\n\n"
+               "  --socket PATH         Unix socket to listen on (default " CHAOSLET_SOCKET_DEFAULT ")\n"
+               "  --state-dir DIR       state directory (default /var/lib/chaoslet)\n"
+               "  --max-duration DUR    longest a fault may live (default 1h)\n"
+               "  --keep-capabilities   do not drop capabilities (debugging only)\n"
+               "  -v, --verbose         debug logging\n"
+               "  -h, --help            this help\n"
+               "  --version             print the version\n");
+}
+
+static int parse_args(int argc, char **argv, Options *o) {
+        enum { ARG_SOCKET = 0x100, ARG_STATE_DIR, ARG_MAX_DURATION, ARG_KEEP_CAPS, ARG_VERSION };
+        static const struct option options[] = {
+                { "socket", required_argument, NULL, ARG_SOCKET },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "max-duration", required_argument, NULL, ARG_MAX_DURATION },
+                { "keep-capabilities", no_argument, NULL, ARG_KEEP_CAPS },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "vh", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_SOCKET:
+                        o->socket_path = optarg;
+                        break;
+                case ARG_STATE_DIR:
+                        o->state_dir = optarg;
+                        break;
+                case ARG_MAX_DURATION:
+                        if (parse_duration_ns(optarg, &o->max_duration_ns) < 0 || o->max_duration_ns <= 0) {
+                                fprintf(stderr, "chaosletd: --max-duration: not a positive duration: %s\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_KEEP_CAPS:
+                        o->keep_caps = true;
+                        break;
+                case 'v':
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("chaosletd %s\n", CHAOSLET_VERSION);
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "chaosletd: unexpected argument: %s\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static void on_timer(Loop *loop, int fd, void *userdata, uint32_t events) {
+        Agent *a = userdata;
+        uint64_t ticks;
+
+        (void) read(fd, &ticks, sizeof(ticks));
+        registry_expire(&a->registry);
+}
+
+static void on_signal(Loop *loop, int fd, void *userdata, uint32_t events) {
+        struct signalfd_siginfo si;
+
+        if (read(fd, &si, sizeof(si)) != sizeof(si))
+                return;
+        log_info("Received %s, recovering every fault", strsignal((int) si.ssi_signo));
+        loop_quit(loop, 0);
+}
+
+int main(int argc, char **argv) {
+        Options o = {
+                .socket_path = CHAOSLET_SOCKET_DEFAULT,
+                .state_dir = "/var/lib/chaoslet",
+                .max_duration_ns = 3600ll * 1000000000,
+        };
+        _cleanup_close_ int sigfd = -EBADF;
+        Classifier *classifier = NULL;
+        Server *server = NULL;
+        Loop *loop = NULL;
+        KernelFeatures features = {};
+        struct utsname un;
+        struct timespec ts;
+        Agent agent = {};
+        sigset_t mask;
+        int k, r = EXIT_FAILURE;
+
+        k = parse_args(argc, argv, &o);
+        if (k <= 0)
+                return k < 0 ? 2 : 0;
+
+        setvbuf(stderr, NULL, _IOLBF, 0);
+        classifier_setup_logging();
+
+        if (!o.keep_caps) {
+                k = caps_drop_to_minimum();
+                if (k < 0) {
+                        log_error_errno(k, "Failed to drop capabilities: %m");
+                        return EXIT_FAILURE;
+                }
+        }
+
+        /* Before anything else can fail half-way: signals arrive through the loop only. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (sigfd < 0)
+                return log_error_errno(errno, "Failed to create a signalfd: %m"), EXIT_FAILURE;
+
+        k = kernel_features_probe(&features);
+        if (k < 0)
+                log_warning_errno(k, "Failed to probe kernel features: %m");
+
+        k = classifier_load(&classifier);
+        if (k < 0)
+                log_warning_errno(k, "Failed to load the eBPF classifier, faults cannot be applied: %m");
+        else
+                features.has[FEATURE_BPF] = true;
+
+        uname(&un);
+        snprintf(agent.kernel_release, sizeof(agent.kernel_release), "%s", un.release);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        agent.started_mono_ns = (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+
+        k = registry_init(&agent.registry, classifier, &features, o.max_duration_ns);
+        if (k < 0) {
+                log_error_errno(k, "Failed to set up the fault registry: %m");
+                goto finish;
+        }
+
+        k = loop_new(&loop);
+        if (k < 0) {
+                log_error_errno(k, "Failed to create the event loop: %m");
+                goto finish;
+        }
+        k = server_new(loop, o.socket_path, agent_dispatch, &agent, &server);
+        if (k < 0)
+                goto finish;
+        if (loop_add(loop, sigfd, EPOLLIN, on_signal, NULL) < 0 ||
+            loop_add(loop, agent.registry.timer_fd, EPOLLIN, on_timer, &agent) < 0) {
+                log_error("Failed to register event sources");
+                goto finish;
+        }
+
+        log_info("chaosletd %s started on %s (kernel %s; netem %s, htb %s, cls_bpf %s, ifb %s, classifier %s)",
+                 CHAOSLET_VERSION, o.socket_path, un.release, features.has[FEATURE_SCH_NETEM] ? "yes" : "no",
+                 features.has[FEATURE_SCH_HTB] ? "yes" : "no", features.has[FEATURE_CLS_BPF] ? "yes" : "no",
+                 features.has[FEATURE_IFB] ? "yes" : "no", features.has[FEATURE_BPF] ? "loaded" : "missing");
+
+        k = loop_run(loop);
+        r = k < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+finish:
+        /* Every path out recovers every fault: nothing of ours stays in anybody's namespace. */
+        registry_done(&agent.registry);
+        server_free(server);
+        loop_free(loop);
+        classifier_free(classifier);
+        log_info("chaosletd stopped");
+        return r;
+}

@@ -1,1 +1,102 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/socket.h>
+
+#include "links.h"
+#include "macro.h"
+#include "netns.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free);
+
+static int connect_cb(void *userdata) {
+        return nl_connect(userdata, NETLINK_ROUTE) < 0 ? -EIO : 0;
+}
+
+static int load_cache(int netns_fd, struct nl_sock **ret_sock, struct nl_cache **ret_cache) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        struct nl_cache *cache = NULL;
+        int k;
+
+        sk = nl_socket_alloc();
+        if (!sk)
+                return -ENOMEM;
+        k = netns_run(netns_fd, connect_cb, sk);
+        if (k < 0)
+                return k;
+        if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
+                return -EIO;
+
+        *ret_sock = TAKE_PTR(sk);
+        *ret_cache = cache;
+        return 0;
+}
+
+static int link_cmp(const void *a, const void *b) {
+        const Link *x = a, *y = b;
+        return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+static void link_from_nl(struct rtnl_link *l, Link *ret) {
+        ret->ifindex = rtnl_link_get_ifindex(l);
+        ret->flags = rtnl_link_get_flags(l);
+        snprintf(ret->name, sizeof(ret->name), "%s", rtnl_link_get_name(l) ?: "");
+}
+
+int links_list(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+        struct nl_object *obj;
+        size_t n = 0;
+        int k;
+
+        k = load_cache(netns_fd, &sk, &cache);
+        if (k < 0)
+                return k;
+
+        for (obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
+                struct rtnl_link *l = (struct rtnl_link *) obj;
+                Link link;
+
+                link_from_nl(l, &link);
+                if (link.flags & IFF_LOOPBACK)
+                        continue;
+                if (n >= max)
+                        return -E2BIG;
+                ret[n++] = link;
+        }
+
+        qsort(ret, n, sizeof(Link), link_cmp);
+        *ret_n = n;
+        return 0;
+}
+
+int links_resolve(int netns_fd, char *const *names, size_t n, Link *ret, size_t *ret_missing) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+        int k;
+
+        k = load_cache(netns_fd, &sk, &cache);
+        if (k < 0)
+                return k;
+
+        for (size_t i = 0; i < n; i++) {
+                struct rtnl_link *l = rtnl_link_get_by_name(cache, names[i]);
+
+                if (!l) {
+                        if (ret_missing)
+                                *ret_missing = i;
+                        return -ENODEV;
+                }
+                link_from_nl(l, &ret[i]);
+                rtnl_link_put(l);
+        }
+        return 0;
+}

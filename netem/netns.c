@@ -1,1 +1,105 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "macro.h"
+#include "netns.h"
+
+int netns_id_from_fd(int fd, NetnsId *ret_id) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        *ret_id = (NetnsId) { .dev = st.st_dev, .ino = st.st_ino };
+        return 0;
+}
+
+int netns_open_path(const char *path, int *ret_fd, NetnsId *ret_id) {
+        _cleanup_close_ int fd = -EBADF;
+        NetnsId id;
+        int type, k;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+
+        /* NS_GET_NSTYPE answers only for nsfs files: a regular file or another namespace type is refused here,
+         * not later by setns(). */
+        type = ioctl(fd, NS_GET_NSTYPE);
+        if (type < 0)
+                return errno == ENOTTY ? -EINVAL : negative_errno();
+        if (type != CLONE_NEWNET)
+                return -EINVAL;
+
+        k = netns_id_from_fd(fd, &id);
+        if (k < 0)
+                return k;
+
+        if (ret_id)
+                *ret_id = id;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int netns_open_pid(pid_t pid, int *ret_fd, NetnsId *ret_id) {
+        char path[64];
+
+        if (pid <= 0)
+                return -EINVAL;
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+        return netns_open_path(path, ret_fd, ret_id);
+}
+
+static int enter(int netns_fd, int *ret_home) {
+        _cleanup_close_ int home = -EBADF;
+
+        home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (home < 0)
+                return negative_errno();
+        if (setns(netns_fd, CLONE_NEWNET) < 0)
+                return negative_errno();
+        *ret_home = TAKE_FD(home);
+        return 0;
+}
+
+static void go_home(int home) {
+        /* Failing to return would leave the agent's own sockets, probes and listeners in a pod's namespace.
+         * That is not recoverable: stop loudly rather than carry on somewhere else. */
+        if (setns(home, CLONE_NEWNET) < 0) {
+                log_error_errno(errno, "Failed to return to the agent's network namespace: %m");
+                abort();
+        }
+        safe_close(home);
+}
+
+int netns_run(int netns_fd, int (*fn)(void *userdata), void *userdata) {
+        int home, k;
+
+        k = enter(netns_fd, &home);
+        if (k < 0)
+                return k;
+        k = fn(userdata);
+        go_home(home);
+        return k;
+}
+
+int netns_run_scratch(int (*fn)(void *userdata), void *userdata) {
+        _cleanup_close_ int home = -EBADF;
+        int k;
+
+        home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (home < 0)
+                return negative_errno();
+        if (unshare(CLONE_NEWNET) < 0)
+                return negative_errno();
+        k = fn(userdata);
+        go_home(TAKE_FD(home));
+        return k;
+}

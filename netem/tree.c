@@ -1,1 +1,155 @@
 /* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+
+#include "htb.h"
+#include "macro.h"
+#include "tree.h"
+
+/* Far above any link, so a fault's class never shapes: its netem leaf does whatever shaping the fault asks for. */
+#define TREE_CLASS_RATE_BPS (100ull * 1000 * 1000 * 1000 / 8)  /* 100 Gbit/s */
+#define TREE_CLASS_QUANTUM 200000u
+#define TREE_DIRECT_QLEN 1000u
+
+static struct nlmsghdr *tc_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent,
+                                   uint32_t handle, uint32_t info) {
+        struct nlmsghdr *nlh;
+        struct tcmsg *tcm;
+
+        nlh = rtnl_message(r, type, flags);
+        if (!nlh)
+                return NULL;
+        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+        tcm->tcm_family = AF_UNSPEC;
+        tcm->tcm_ifindex = ifindex;
+        tcm->tcm_parent = parent;
+        tcm->tcm_handle = handle;
+        tcm->tcm_info = info;
+        return nlh;
+}
+
+int tree_queue_root_add(Rtnl *r, int ifindex) {
+        struct nlmsghdr *nlh;
+
+        /* CREATE|EXCL, as "tc qdisc add": the kernel treats a default root (handle 0:) as absent and refuses to
+         * replace anybody else's, which is exactly the ownership rule we want, decided atomically. */
+        nlh = tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_ROOT, TREE_ROOT_HANDLE, 0);
+        if (!nlh)
+                return -ENOBUFS;
+        return htb_fill_root(nlh, TREE_DIRECT_QLEN);
+}
+
+int tree_queue_root_del(Rtnl *r, int ifindex) {
+        /* With the handle given, the kernel deletes the root only if it is still ours ("Invalid handle"). */
+        return tc_message(r, RTM_DELQDISC, 0, ifindex, TC_H_ROOT, TREE_ROOT_HANDLE, 0) ? 0 : -ENOBUFS;
+}
+
+int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd) {
+        struct nlmsghdr *nlh;
+        struct nlattr *opts;
+
+        /* libbpf's bpf_tc_attach() cannot set TCA_BPF_CLASSID, and the classid is how the classifier learns which
+         * device it runs on (ebpf/classifier.h), so the filter message is built here. */
+        nlh = tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, TREE_ROOT_HANDLE, 1,
+                         TC_H_MAKE((uint32_t) TREE_FILTER_PRIO << 16, htons(ETH_P_ALL)));
+        if (!nlh)
+                return -ENOBUFS;
+        mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
+        opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+        mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t) prog_fd);
+        mnl_attr_put_strz(nlh, TCA_BPF_NAME, TREE_FILTER_NAME);
+        mnl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+        mnl_attr_put_u32(nlh, TCA_BPF_CLASSID, TREE_ROOT_HANDLE | device_key);
+        mnl_attr_nest_end(nlh, opts);
+        return 0;
+}
+
+int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const NetemParams *netem) {
+        struct nlmsghdr *nlh;
+        int k;
+
+        if (minor == 0 || minor > TREE_CLASSES_MAX)
+                return -ERANGE;
+
+        nlh = tc_message(r, RTM_NEWTCLASS, NLM_F_CREATE | NLM_F_EXCL, ifindex, TREE_ROOT_HANDLE,
+                         tree_class_handle(minor), 0);
+        if (!nlh)
+                return -ENOBUFS;
+        k = htb_fill_class(nlh, TREE_CLASS_RATE_BPS, TREE_CLASS_QUANTUM);
+        if (k < 0)
+                return k;
+
+        if (!netem)
+                return 0;
+
+        nlh = tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, tree_class_handle(minor),
+                         tree_leaf_handle(minor), 0);
+        if (!nlh)
+                return -ENOBUFS;
+        mnl_attr_put_strz(nlh, TCA_KIND, "netem");
+        return netem_fill_options(nlh, rtnl_message_room(r, nlh), netem);
+}
+
+int tree_queue_class_del(Rtnl *r, int ifindex, uint16_t minor) {
+        /* Deleting an htb class takes its leaf qdisc with it. */
+        return tc_message(r, RTM_DELTCLASS, 0, ifindex, TREE_ROOT_HANDLE, tree_class_handle(minor), 0) ? 0 : -ENOBUFS;
+}
+
+struct root_query {
+        int ifindex;
+        bool found;
+        uint32_t handle;
+        char kind[32];
+};
+
+static int root_cb(const struct nlmsghdr *nlh, void *userdata) {
+        struct root_query *q = userdata;
+        const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+        const struct nlattr *attr;
+
+        if (nlh->nlmsg_type != RTM_NEWQDISC || tcm->tcm_ifindex != q->ifindex || tcm->tcm_parent != TC_H_ROOT)
+                return MNL_CB_OK;
+
+        q->found = true;
+        q->handle = tcm->tcm_handle;
+        mnl_attr_for_each(attr, nlh, sizeof(*tcm))
+                if (mnl_attr_get_type(attr) == TCA_KIND && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+                        snprintf(q->kind, sizeof(q->kind), "%s", mnl_attr_get_str(attr));
+        return MNL_CB_OK;
+}
+
+int tree_root_state(Rtnl *r, int ifindex, TreeRootState *ret, char *ret_kind, size_t kind_len) {
+        struct root_query q = { .ifindex = ifindex };
+        struct nlmsghdr *nlh;
+        struct tcmsg *tcm;
+        int k;
+
+        /* A dump filtered by ifindex (the kernel honours tcm_ifindex in tc_dump_qdisc) rather than a GET, because
+         * GET of the root answers with nothing for noqueue on some kernels. */
+        nlh = rtnl_request(r, RTM_GETQDISC, NLM_F_DUMP);
+        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+        tcm->tcm_family = AF_UNSPEC;
+        tcm->tcm_ifindex = ifindex;
+
+        k = rtnl_call(r, nlh, root_cb, &q, NULL);
+        if (k < 0)
+                return k;
+
+        if (ret_kind)
+                snprintf(ret_kind, kind_len, "%s", q.found ? q.kind : "");
+        if (!q.found || q.handle == 0)
+                *ret = TREE_ROOT_DEFAULT;
+        else if (q.handle == TREE_ROOT_HANDLE && strcmp(q.kind, "htb") == 0)
+                *ret = TREE_ROOT_OURS;
+        else
+                *ret = TREE_ROOT_FOREIGN;
+        return 0;
+}

@@ -1,0 +1,702 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+#include "links.h"
+#include "log.h"
+#include "macro.h"
+#include "registry.h"
+#include "target.h"
+#include "units.h"
+
+static int64_t now_ns(clockid_t clock) {
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static bool bit_test(const uint8_t *map, unsigned i) {
+        return map[i / 8] & (1u << (i % 8));
+}
+static void bit_set(uint8_t *map, unsigned i, bool v) {
+        if (v)
+                map[i / 8] |= (uint8_t) (1u << (i % 8));
+        else
+                map[i / 8] &= (uint8_t) ~(1u << (i % 8));
+}
+
+static int alloc_bit(uint8_t *map, unsigned lo, unsigned hi, unsigned *ret) {
+        for (unsigned i = lo; i < hi; i++)
+                if (!bit_test(map, i)) {
+                        bit_set(map, i, true);
+                        *ret = i;
+                        return 0;
+                }
+        return -ENOSPC;
+}
+
+static const char *target_describe(const FaultTarget *t, char *buf, size_t len) {
+        if (t->kind == TARGET_PID)
+                snprintf(buf, len, "pid:%d", (int) t->pid);
+        else
+                snprintf(buf, len, "netns:%s", t->netns);
+        return buf;
+}
+
+/* ---- devices ---------------------------------------------------------------------------------------------- */
+
+static Device *device_find(Registry *r, NetnsId ns, int ifindex) {
+        for (Device *d = r->devices; d; d = d->next)
+                if (d->netns.dev == ns.dev && d->netns.ino == ns.ino && d->ifindex == ifindex)
+                        return d;
+        return NULL;
+}
+
+static int device_get(Registry *r, NetnsId ns, const Link *link, Device **ret) {
+        Device *d = device_find(r, ns, link->ifindex);
+        unsigned key;
+        int k;
+
+        if (d) {
+                *ret = d;
+                return 0;
+        }
+        k = alloc_bit(r->device_keys, TREE_DEVICE_KEY_MIN, 65536, &key);
+        if (k < 0)
+                return k;
+        d = calloc(1, sizeof(*d));
+        if (!d) {
+                bit_set(r->device_keys, key, false);
+                return -ENOMEM;
+        }
+        d->netns = ns;
+        d->ifindex = link->ifindex;
+        d->key = (uint16_t) key;
+        snprintf(d->name, sizeof(d->name), "%s", link->name);
+        d->next = r->devices;
+        r->devices = d;
+        *ret = d;
+        return 0;
+}
+
+/* Forget a device that has no faults left and nothing of ours in the kernel. */
+static void device_release(Registry *r, Device *d) {
+        if (d->installed || d->classes)
+                return;
+        for (Fault *f = r->faults; f; f = f->next)
+                for (size_t i = 0; i < f->n_devices; i++)
+                        if (f->devices[i].device == d)
+                                return;
+        for (Device **p = &r->devices; *p; p = &(*p)->next)
+                if (*p == d) {
+                        *p = d->next;
+                        break;
+                }
+        bit_set(r->device_keys, d->key, false);
+        free(d);
+}
+
+/* The live faults on a device, in application order, excluding one being removed. */
+static size_t device_faults(Registry *r, Device *d, const Fault *skip, Fault **ret, uint16_t *ret_minors) {
+        size_t n = 0;
+
+        for (Fault *f = r->faults; f; f = f->next) {
+                if (f == skip)
+                        continue;
+                for (size_t i = 0; i < f->n_devices; i++)
+                        if (f->devices[i].device == d && n < TREE_CLASSES_MAX) {
+                                size_t j = n++;
+
+                                /* insertion sort by order: at most 64 entries */
+                                while (j > 0 && ret[j - 1]->order > f->order) {
+                                        ret[j] = ret[j - 1];
+                                        ret_minors[j] = ret_minors[j - 1];
+                                        j--;
+                                }
+                                ret[j] = f;
+                                ret_minors[j] = f->devices[i].minor;
+                        }
+        }
+        return n;
+}
+
+static void kernel_error(RpcError *err, const RtnlError *e, const Device *d, const char *what) {
+        char buf[300];
+
+        rpc_error_set(err, RPC_KERNEL_REFUSED, "The kernel refused the change");
+        if (e->error == -EPERM)
+                rpc_error_set(err, RPC_NOT_PERMITTED, "Not permitted to change traffic control on the target");
+        err->data = cJSON_CreateObject();
+        cJSON_AddNumberToObject(err->data, "errno", -e->error);
+        rtnl_error_format(e, buf, sizeof(buf));
+        cJSON_AddStringToObject(err->data, "message", buf);
+        cJSON_AddStringToObject(err->data, "device", d->name);
+        cJSON_AddStringToObject(err->data, "operation", what);
+}
+
+/* Bring one device's kernel state to what its live faults ask for: the one path every apply, recover, expiry and
+ * cleanup goes through. skip is a fault being removed. On failure the device is left as it was. */
+static int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcError *err) {
+        _cleanup_(rtnl_freep) Rtnl *rtnl = NULL;
+        struct classifier_device table = {};
+        Fault *faults[TREE_CLASSES_MAX];
+        uint16_t minors[TREE_CLASSES_MAX];
+        int results[RTNL_BATCH_MAX];
+        uint64_t want = 0, add, del;
+        RtnlError e = {};
+        size_t n;
+        int k;
+
+        n = device_faults(r, d, skip, faults, minors);
+        for (size_t i = 0; i < n; i++) {
+                want |= 1ull << (minors[i] - 1);
+                table.slots[i] = (struct classifier_slot) {
+                        .deadline_ns = (uint64_t) faults[i]->deadline_ns,
+                        .minor = minors[i],
+                        .fault_key = faults[i]->counter_key,
+                };
+        }
+        table.n = (uint32_t) n;
+
+        k = rtnl_open_in_netns(netns_fd, &rtnl);
+        if (k < 0) {
+                rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to open rtnetlink in the target namespace");
+                return RPC_INTERNAL_ERROR;
+        }
+
+        if (n == 0) {
+                if (!d->installed)
+                        return 0;
+                (void) classifier_device_update(r->classifier, d->key, NULL);
+                tree_queue_root_del(rtnl, d->ifindex);
+                k = rtnl_batch_commit(rtnl, NULL, &e);
+                /* Gone already (device or namespace removed, root replaced by somebody else): nothing of ours is
+                 * left to remove, and we must not touch what is there now. */
+                if (k < 0 && k != -ENOENT && k != -EINVAL && k != -ENODEV)
+                        log_debug("Removing the root on %s failed: %s", d->name, strerror(-k));
+                d->installed = false;
+                d->classes = 0;
+                return 0;
+        }
+
+        if (!d->installed) {
+                bool retried = false;
+
+again:
+                k = classifier_device_update(r->classifier, d->key, &table);
+                if (k < 0) {
+                        rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to update the classifier's map");
+                        return RPC_INTERNAL_ERROR;
+                }
+                tree_queue_root_add(rtnl, d->ifindex);
+                for (size_t i = 0; i < n; i++)
+                        if (tree_queue_class_add(rtnl, d->ifindex, minors[i], &faults[i]->spec.netem) < 0)
+                                goto too_big;
+                tree_queue_filter_add(rtnl, d->ifindex, d->key, classifier_prog_fd(r->classifier));
+
+                k = rtnl_batch_commit(rtnl, results, &e);
+                if (k >= 0) {
+                        d->installed = true;
+                        d->classes = want;
+                        return 0;
+                }
+
+                /* Undo: the root takes everything below it along. */
+                if (results[0] == 0) {
+                        tree_queue_root_del(rtnl, d->ifindex);
+                        (void) rtnl_batch_commit(rtnl, NULL, NULL);
+                }
+                (void) classifier_device_update(r->classifier, d->key, NULL);
+
+                if (results[0] == -EEXIST) {
+                        TreeRootState state;
+                        char kind[32] = "";
+
+                        if (tree_root_state(rtnl, d->ifindex, &state, kind, sizeof(kind)) >= 0 &&
+                            state == TREE_ROOT_OURS && !retried) {
+                                /* Our handle, but no fault of ours: left by an agent that was killed. */
+                                log_notice("Removing a stale chaoslet root on %s", d->name);
+                                tree_queue_root_del(rtnl, d->ifindex);
+                                (void) rtnl_batch_commit(rtnl, NULL, NULL);
+                                retried = true;
+                                goto again;
+                        }
+                        rpc_error_set(err, RPC_CONFLICT, "The device's root qdisc belongs to somebody else");
+                        err->data = cJSON_CreateObject();
+                        cJSON_AddStringToObject(err->data, "device", d->name);
+                        cJSON_AddStringToObject(err->data, "qdisc", kind);
+                        cJSON_AddStringToObject(err->data, "reason",
+                                                "chaoslet never replaces a root qdisc it did not create");
+                        return RPC_CONFLICT;
+                }
+                kernel_error(err, &e, d, e.index == 0 ? "add root qdisc" : "add fault class");
+                return err->code;
+        }
+
+        add = want & ~d->classes;
+        del = d->classes & ~want;
+
+        if (add) {
+                unsigned queued = 0;
+                uint16_t added[TREE_CLASSES_MAX];
+
+                for (size_t i = 0; i < n; i++)
+                        if (add & (1ull << (minors[i] - 1))) {
+                                if (tree_queue_class_add(rtnl, d->ifindex, minors[i], &faults[i]->spec.netem) < 0)
+                                        goto too_big;
+                                added[queued++] = minors[i];
+                        }
+                k = rtnl_batch_commit(rtnl, results, &e);
+                if (k < 0) {
+                        /* Each class is two messages (class, leaf); remove every class that made it. */
+                        for (unsigned i = 0; i < queued; i++)
+                                if (results[2 * i] == 0)
+                                        tree_queue_class_del(rtnl, d->ifindex, added[i]);
+                        (void) rtnl_batch_commit(rtnl, NULL, NULL);
+                        kernel_error(err, &e, d, "add fault class");
+                        return err->code;
+                }
+        }
+
+        /* The classifier switches over in one map update, before any class it might still pick goes away. */
+        k = classifier_device_update(r->classifier, d->key, &table);
+        if (k < 0) {
+                rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to update the classifier's map");
+                return RPC_INTERNAL_ERROR;
+        }
+        d->classes |= add;
+
+        if (del) {
+                for (unsigned m = 1; m <= TREE_CLASSES_MAX; m++)
+                        if (del & (1ull << (m - 1)))
+                                tree_queue_class_del(rtnl, d->ifindex, (uint16_t) m);
+                k = rtnl_batch_commit(rtnl, NULL, &e);
+                if (k < 0)
+                        log_debug("Removing classes on %s: %s", d->name, strerror(-k));
+                d->classes &= ~del;
+        }
+        return 0;
+
+too_big:
+        rtnl_batch_reset(rtnl);
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "The change does not fit in one netlink batch");
+        return RPC_INTERNAL_ERROR;
+}
+
+/* The namespace is gone: so is everything we had put in it. */
+static void device_forget_kernel_state(Registry *r, Device *d) {
+        (void) classifier_device_update(r->classifier, d->key, NULL);
+        d->installed = false;
+        d->classes = 0;
+}
+
+/* ---- faults ----------------------------------------------------------------------------------------------- */
+
+static void timer_arm(Registry *r) {
+        struct itimerspec its = {};
+        int64_t next = INT64_MAX;
+
+        for (Fault *f = r->faults; f; f = f->next)
+                if (f->deadline_ns < next)
+                        next = f->deadline_ns;
+        if (next != INT64_MAX) {
+                its.it_value.tv_sec = next / 1000000000;
+                its.it_value.tv_nsec = next % 1000000000;
+                if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+                        its.it_value.tv_nsec = 1;
+        }
+        if (timerfd_settime(r->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+                log_error_errno(errno, "Failed to arm the expiry timer: %m");
+}
+
+static void fault_free(Registry *r, Fault *f) {
+        if (!f)
+                return;
+        bit_set(r->counter_keys, f->counter_key, false);
+        fault_spec_done(&f->spec);
+        free(f);
+}
+
+static void fault_unlink(Registry *r, Fault *f) {
+        for (Fault **p = &r->faults; *p; p = &(*p)->next)
+                if (*p == f) {
+                        *p = f->next;
+                        r->n_faults--;
+                        return;
+                }
+}
+
+Fault *registry_find(Registry *r, const char *id) {
+        for (Fault *f = r->faults; f; f = f->next)
+                if (strcmp(f->id, id) == 0)
+                        return f;
+        return NULL;
+}
+
+static void generate_id(char *buf, size_t len) {
+        uint8_t b[8] = {};
+
+        if (getrandom(b, sizeof(b), 0) != sizeof(b)) {
+                uint64_t t = (uint64_t) now_ns(CLOCK_MONOTONIC);
+                memcpy(b, &t, sizeof(b));
+        }
+        snprintf(buf, len, "f-%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+}
+
+static int feature_missing(RpcError *err, const char *feature, const char *why) {
+        rpc_error_set(err, RPC_NOT_SUPPORTED, "Not supported by this kernel");
+        err->data = cJSON_CreateObject();
+        cJSON_AddStringToObject(err->data, "feature", feature);
+        cJSON_AddStringToObject(err->data, "reason", why);
+        return RPC_NOT_SUPPORTED;
+}
+
+static int check_features(Registry *r, const FaultSpec *spec, RpcError *err) {
+        if (!r->classifier || !r->features.has[FEATURE_BPF])
+                return feature_missing(err, "bpf", "the classifier could not be loaded");
+        if (!r->features.has[FEATURE_SCH_HTB])
+                return feature_missing(err, "sch_htb", "chaoslet's root qdisc is htb");
+        if (!r->features.has[FEATURE_CLS_BPF])
+                return feature_missing(err, "cls_bpf", "the classifier is attached with cls_bpf");
+        if (spec->netem.set && !r->features.has[FEATURE_SCH_NETEM])
+                return feature_missing(err, "sch_netem",
+                                       "the kernel has no netem qdisc (on some distributions it ships in an extra "
+                                       "modules package, such as kernel-modules-extra)");
+        return 0;
+}
+
+static void set_times(Registry *r, Fault *f) {
+        int64_t span = f->spec.duration_ns > 0 ? f->spec.duration_ns : r->max_duration_ns;
+
+        f->expires_at_ns = now_ns(CLOCK_REALTIME) + span;
+        f->deadline_ns = now_ns(CLOCK_MONOTONIC) + span;
+}
+
+/* Sync every device of f (with f skipped when removing); on failure, put back the ones already changed. */
+static int fault_sync_devices(Registry *r, Fault *f, int netns_fd, bool removing, RpcError *err) {
+        for (size_t i = 0; i < f->n_devices; i++) {
+                int k = device_sync(r, f->devices[i].device, netns_fd, removing ? f : NULL, err);
+
+                if (k < 0) {
+                        for (size_t j = 0; j < i; j++) {
+                                RpcError ignored = {};
+                                (void) device_sync(r, f->devices[j].device, netns_fd, removing ? NULL : f,
+                                                   &ignored);
+                                rpc_error_done(&ignored);
+                        }
+                        return k;
+                }
+        }
+        return 0;
+}
+
+static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
+        _cleanup_close_ int fd = -EBADF;
+        char tbuf[64];
+        NetnsId id;
+        int k;
+
+        if (!fault_spec_equal(&f->spec, spec)) {
+                rpc_error_set(err, RPC_CONFLICT, "A fault with this id exists with a different spec");
+                rpc_error_set_field(err, "id", "already in use by a different fault; recover it first");
+                return RPC_CONFLICT;
+        }
+        k = target_open(&spec->target, &fd, &id, err);
+        if (k < 0)
+                return k;
+        if (id.ino != f->netns.ino || id.dev != f->netns.dev) {
+                rpc_error_set(err, RPC_CONFLICT, "The target now lives in another network namespace");
+                rpc_error_set_field(err, "target", "resolves to a different network namespace than when applied; "
+                                                   "recover the fault first");
+                return RPC_CONFLICT;
+        }
+
+        set_times(r, f);
+        for (size_t i = 0; i < f->n_devices; i++) {
+                k = device_sync(r, f->devices[i].device, fd, NULL, err);
+                if (k < 0)
+                        return k;
+        }
+        timer_arm(r);
+        log_info("Renewed fault %s until %s", f->id, format_rfc3339(f->expires_at_ns, tbuf, sizeof(tbuf)));
+        return 0;
+}
+
+int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
+        _cleanup_close_ int fd = -EBADF;
+        Link links[LINKS_MAX];
+        char tbuf[4200];
+        size_t n_links = 0, missing = 0;
+        Fault *f, *existing;
+        bool have_key = false;
+        unsigned key;
+        int k;
+
+        if (spec->id[0]) {
+                existing = registry_find(r, spec->id);
+                if (existing) {
+                        k = renew(r, existing, spec, err);
+                        if (k < 0)
+                                return k;
+                        *ret = existing;
+                        return 0;
+                }
+        }
+
+        if (spec->duration_ns > r->max_duration_ns) {
+                char b[64];
+                rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid params");
+                rpc_error_set_field(err, "duration", "longer than this agent's --max-duration");
+                cJSON_AddStringToObject(err->data, "max_duration", format_duration_ns(r->max_duration_ns, b, sizeof(b)));
+                return RPC_INVALID_PARAMS;
+        }
+
+        k = check_features(r, spec, err);
+        if (k < 0)
+                return k;
+
+        if (r->n_faults >= REGISTRY_FAULTS_MAX) {
+                rpc_error_set(err, RPC_INVALID_PARAMS, "Too many faults");
+                rpc_error_set_field(err, "id", "the agent already runs its maximum of 1024 faults");
+                return RPC_INVALID_PARAMS;
+        }
+
+        f = calloc(1, sizeof(*f));
+        if (!f)
+                return -ENOMEM;
+
+        k = target_open(&spec->target, &fd, &f->netns, err);
+        if (k < 0)
+                goto fail;
+
+        if (spec->devices) {
+                if (spec->n_devices > LINKS_MAX) {
+                        rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid params");
+                        rpc_error_set_field(err, "device", "too many devices");
+                        k = RPC_INVALID_PARAMS;
+                        goto fail;
+                }
+                k = links_resolve(fd, spec->devices, spec->n_devices, links, &missing);
+                n_links = spec->n_devices;
+                if (k == -ENODEV) {
+                        char field[32];
+                        snprintf(field, sizeof(field), spec->n_devices > 1 ? "device[%zu]" : "device", missing);
+                        rpc_error_set(err, RPC_TARGET_NOT_FOUND, "Device not found in the target's namespace");
+                        rpc_error_set_field(err, field, "no such device in the target's network namespace");
+                        cJSON_AddStringToObject(err->data, "device", spec->devices[missing]);
+                        k = RPC_TARGET_NOT_FOUND;
+                        goto fail;
+                }
+        } else
+                k = links_list(fd, links, LINKS_MAX, &n_links);
+        if (k < 0) {
+                rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to list the target's devices");
+                k = RPC_INTERNAL_ERROR;
+                goto fail;
+        }
+        if (n_links == 0) {
+                rpc_error_set(err, RPC_TARGET_NOT_FOUND, "The target has no device but loopback");
+                rpc_error_set_field(err, "device", "no non-loopback device in the target's network namespace");
+                k = RPC_TARGET_NOT_FOUND;
+                goto fail;
+        }
+        if (n_links > FAULT_DEVICES_MAX) {
+                rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid params");
+                rpc_error_set_field(err, "device", "the target has more than 64 devices: name them");
+                k = RPC_INVALID_PARAMS;
+                goto fail;
+        }
+
+        k = alloc_bit(r->counter_keys, 0, CLASSIFIER_COUNTERS_MAX, &key);
+        if (k < 0) {
+                rpc_error_set(err, RPC_INTERNAL_ERROR, "Out of counter slots");
+                k = RPC_INTERNAL_ERROR;
+                goto fail;
+        }
+        f->counter_key = key;
+        have_key = true;
+        (void) classifier_counters_reset(r->classifier, key);
+
+        /* Place the fault on each device: a free class minor there. */
+        for (size_t i = 0; i < n_links; i++) {
+                Device *d;
+                uint64_t used;
+                unsigned m;
+
+                k = device_get(r, f->netns, &links[i], &d);
+                if (k < 0) {
+                        rpc_error_set(err, RPC_INTERNAL_ERROR, "Out of device slots");
+                        k = RPC_INTERNAL_ERROR;
+                        goto fail_devices;
+                }
+                used = d->classes;
+                for (Fault *g = r->faults; g; g = g->next)
+                        for (size_t j = 0; j < g->n_devices; j++)
+                                if (g->devices[j].device == d)
+                                        used |= 1ull << (g->devices[j].minor - 1);
+                for (m = 1; m <= TREE_CLASSES_MAX && (used & (1ull << (m - 1))); m++)
+                        ;
+                if (m > TREE_CLASSES_MAX) {
+                        rpc_error_set(err, RPC_INVALID_PARAMS, "Too many faults on one device");
+                        rpc_error_set_field(err, "device", "the device already carries 64 live faults");
+                        cJSON_AddStringToObject(err->data, "device", d->name);
+                        k = RPC_INVALID_PARAMS;
+                        goto fail_devices;
+                }
+                f->devices[f->n_devices++] = (FaultDevice) { .device = d, .minor = (uint16_t) m };
+        }
+
+        if (spec->id[0])
+                snprintf(f->id, sizeof(f->id), "%s", spec->id);
+        else
+                do
+                        generate_id(f->id, sizeof(f->id));
+                while (registry_find(r, f->id));
+
+        f->spec = *spec;
+        f->order = ++r->next_order;
+        f->applied_at_ns = now_ns(CLOCK_REALTIME);
+        set_times(r, f);
+
+        /* Listed before syncing, so the devices' desired state includes it. */
+        f->next = r->faults;
+        r->faults = f;
+        r->n_faults++;
+
+        k = fault_sync_devices(r, f, fd, false, err);
+        if (k < 0) {
+                fault_unlink(r, f);
+                f->spec = (FaultSpec) {}; /* still the caller's */
+                goto fail_devices;
+        }
+
+        *spec = (FaultSpec) {};
+        timer_arm(r);
+        log_info("Applied fault %s to %s (netns inode %" PRIu64 ", %zu device%s)", f->id,
+                 target_describe(&f->spec.target, tbuf, sizeof(tbuf)), f->netns.ino, f->n_devices,
+                 f->n_devices == 1 ? "" : "s");
+        *ret = f;
+        return 0;
+
+fail_devices:
+        for (size_t i = 0; i < f->n_devices; i++)
+                device_release(r, f->devices[i].device);
+fail:
+        if (have_key)
+                bit_set(r->counter_keys, f->counter_key, false);
+        free(f);
+        return k;
+}
+
+/* Take a fault off its devices and out of the registry. Never fails: a target that is gone took our state with
+ * it. */
+static void fault_remove(Registry *r, Fault *f, const char *why) {
+        _cleanup_close_ int fd = -EBADF;
+        char tbuf[4200];
+        int k;
+
+        k = target_reopen(&f->spec.target, f->netns, &fd);
+        for (size_t i = 0; i < f->n_devices; i++) {
+                Device *d = f->devices[i].device;
+
+                if (k < 0)
+                        device_forget_kernel_state(r, d);
+                else {
+                        RpcError e = {};
+                        if (device_sync(r, d, fd, f, &e) < 0)
+                                log_warning("Failed to remove fault %s from %s: %s", f->id, d->name, e.message);
+                        rpc_error_done(&e);
+                }
+        }
+
+        fault_unlink(r, f);
+        for (size_t i = 0; i < f->n_devices; i++)
+                device_release(r, f->devices[i].device);
+
+        log_info("%s fault %s on %s%s", why, f->id, target_describe(&f->spec.target, tbuf, sizeof(tbuf)),
+                 k < 0 ? " (its network namespace is gone)" : "");
+        fault_free(r, f);
+        timer_arm(r);
+}
+
+int registry_recover(Registry *r, const char *id, RpcError *err) {
+        Fault *f = registry_find(r, id);
+
+        if (!f) {
+                rpc_error_set(err, RPC_UNKNOWN_FAULT, "Unknown fault id");
+                rpc_error_set_field(err, "id", "no live fault has this id");
+                return RPC_UNKNOWN_FAULT;
+        }
+        fault_remove(r, f, "Recovered");
+        return 0;
+}
+
+void registry_expire(Registry *r) {
+        int64_t now = now_ns(CLOCK_MONOTONIC);
+        Fault *f;
+
+        do {
+                for (f = r->faults; f; f = f->next)
+                        if (f->deadline_ns <= now)
+                                break;
+                if (f)
+                        fault_remove(r, f, "Expired");
+        } while (f);
+        timer_arm(r);
+}
+
+int registry_recover_all(Registry *r) {
+        while (r->faults)
+                fault_remove(r, r->faults, "Recovered (agent stopping)");
+        return 0;
+}
+
+int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *features, int64_t max_duration_ns) {
+        *r = (Registry) {
+                .classifier = classifier,
+                .features = *features,
+                .max_duration_ns = max_duration_ns,
+        };
+        r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (r->timer_fd < 0)
+                return negative_errno();
+        return 0;
+}
+
+void registry_done(Registry *r) {
+        registry_recover_all(r);
+        while (r->devices) {
+                Device *d = r->devices;
+                r->devices = d->next;
+                free(d);
+        }
+        r->timer_fd = safe_close(r->timer_fd);
+}
+
+cJSON *fault_to_json(Registry *r, const Fault *f) {
+        cJSON *o = cJSON_CreateObject(), *t, *devs;
+        char buf[64];
+
+        cJSON_AddStringToObject(o, "id", f->id);
+        cJSON_AddStringToObject(o, "state", "active");
+        t = cJSON_AddObjectToObject(o, "target");
+        if (f->spec.target.kind == TARGET_PID)
+                cJSON_AddNumberToObject(t, "pid", f->spec.target.pid);
+        else
+                cJSON_AddStringToObject(t, "netns", f->spec.target.netns);
+        cJSON_AddNumberToObject(t, "netns_inode", (double) f->netns.ino);
+        devs = cJSON_AddArrayToObject(o, "devices");
+        for (size_t i = 0; i < f->n_devices; i++)
+                cJSON_AddItemToArray(devs, cJSON_CreateString(f->devices[i].device->name));
+        cJSON_AddStringToObject(o, "applied_at", format_rfc3339(f->applied_at_ns, buf, sizeof(buf)));
+        cJSON_AddStringToObject(o, "expires_at", format_rfc3339(f->expires_at_ns, buf, sizeof(buf)));
+        cJSON_AddItemToObject(o, "spec", fault_spec_to_json(&f->spec));
+        return o;
+}

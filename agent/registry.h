@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "jsonrpc.h"
+#include "loader.h"
+#include "netns.h"
+#include "probe.h"
+#include "spec.h"
+#include "tree.h"
+
+#define REGISTRY_FAULTS_MAX 1024
+
+typedef struct Device Device;
+typedef struct Fault Fault;
+
+typedef struct FaultDevice {
+        Device *device;
+        uint16_t minor;
+} FaultDevice;
+
+struct Fault {
+        char id[FAULT_ID_MAX + 1];
+        FaultSpec spec;
+        NetnsId netns;
+        uint64_t order;                 /* application order: the first applied wins a packet */
+        int64_t applied_at_ns;          /* CLOCK_REALTIME, for display */
+        int64_t expires_at_ns;          /* CLOCK_REALTIME, for display */
+        int64_t deadline_ns;            /* CLOCK_MONOTONIC, what the timer and the classifier act on */
+        uint32_t counter_key;
+        FaultDevice devices[FAULT_DEVICES_MAX];
+        size_t n_devices;
+        Fault *next;
+};
+
+/* A device chaoslet manages: one namespace's interface, with chaoslet's tree on it while any fault lives there. */
+struct Device {
+        NetnsId netns;
+        int ifindex;
+        char name[16];
+        uint16_t key;                   /* the classifier's device key, TREE_DEVICE_KEY_MIN.. */
+        bool installed;                 /* our root is on the device */
+        uint64_t classes;               /* bit m-1: class c4a0:m and its leaf exist */
+        Device *next;
+};
+
+typedef struct Registry {
+        Classifier *classifier;
+        KernelFeatures features;
+        int64_t max_duration_ns;
+        Fault *faults;
+        Device *devices;
+        unsigned n_faults;
+        uint64_t next_order;
+        int timer_fd;
+        uint8_t counter_keys[CLASSIFIER_COUNTERS_MAX / 8];
+        uint8_t device_keys[65536 / 8];
+} Registry;
+
+int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *features, int64_t max_duration_ns);
+void registry_done(Registry *r);
+
+/* fault.apply: spec is consumed on success. */
+int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err);
+int registry_recover(Registry *r, const char *id, RpcError *err);
+Fault *registry_find(Registry *r, const char *id);
+
+/* Recover whatever has passed its deadline, and re-arm the timer. Called from the timerfd. */
+void registry_expire(Registry *r);
+/* Recover every fault (SIGTERM). Returns how many could not be cleaned. */
+int registry_recover_all(Registry *r);
+
+cJSON *fault_to_json(Registry *r, const Fault *f);

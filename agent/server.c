@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "log.h"
+#include "macro.h"
+#include "server.h"
+
+typedef struct Client {
+        Server *server;
+        int fd;
+        LineBuffer in;
+        char *out;
+        size_t out_len, out_cap;
+        bool closing;           /* flush what is queued, then close */
+        struct Client *next;
+} Client;
+
+struct Server {
+        Loop *loop;
+        int fd;
+        char *path;
+        server_dispatch_fn dispatch;
+        void *userdata;
+        Client *clients;
+        unsigned n_clients;
+};
+
+static void client_free(Client *c) {
+        Server *s = c->server;
+
+        for (Client **p = &s->clients; *p; p = &(*p)->next)
+                if (*p == c) {
+                        *p = c->next;
+                        break;
+                }
+        s->n_clients--;
+        loop_remove(s->loop, c->fd);
+        safe_close(c->fd);
+        line_buffer_done(&c->in);
+        free(c->out);
+        free(c);
+}
+
+static int client_queue(Client *c, const char *data, size_t n) {
+        if (c->out_len + n > SERVER_OUTPUT_MAX)
+                return -ENOBUFS;
+        if (c->out_len + n > c->out_cap) {
+                size_t cap = c->out_cap ? c->out_cap : 4096;
+                char *p;
+
+                while (cap < c->out_len + n)
+                        cap *= 2;
+                p = realloc(c->out, cap);
+                if (!p)
+                        return -ENOMEM;
+                c->out = p;
+                c->out_cap = cap;
+        }
+        memcpy(c->out + c->out_len, data, n);
+        c->out_len += n;
+        return 0;
+}
+
+/* Write what we can without blocking. Returns 1 when everything went out, 0 when some is left, <0 on error. */
+static int client_flush(Client *c) {
+        while (c->out_len > 0) {
+                ssize_t w = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+                if (w < 0) {
+                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                                return 0;
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                memmove(c->out, c->out + w, c->out_len - (size_t) w);
+                c->out_len -= (size_t) w;
+        }
+        return 1;
+}
+
+static void client_update_events(Client *c) {
+        uint32_t events = c->closing ? 0 : EPOLLIN;
+
+        if (c->out_len > 0)
+                events |= EPOLLOUT;
+        (void) loop_modify(c->server->loop, c->fd, events | EPOLLRDHUP);
+}
+
+static void client_reply(Client *c, char *line) {
+        if (!line || client_queue(c, line, strlen(line)) < 0) {
+                /* Out of memory, or a client that does not read its replies: drop it. */
+                c->closing = true;
+                c->out_len = 0;
+        }
+        free(line);
+}
+
+static void client_handle_line(Client *c, const char *line, size_t len) {
+        Server *s = c->server;
+        RpcRequest req = {};
+        RpcError err = {};
+        cJSON *result = NULL;
+        int k;
+
+        k = rpc_request_parse(line, len, &req, &err);
+        if (k < 0) {
+                client_reply(c, rpc_reply_error(req.id, &err));
+                goto finish;
+        }
+
+        k = s->dispatch(s->userdata, &req, &result, &err);
+        /* A notification (no id) gets no reply, as JSON-RPC 2.0 says, whatever happened. */
+        if (!req.has_id) {
+                cJSON_Delete(result);
+                goto finish;
+        }
+        if (k < 0)
+                client_reply(c, rpc_reply_error(req.id, &err));
+        else
+                client_reply(c, rpc_reply_result(req.id, result));
+
+finish:
+        rpc_error_done(&err);
+        rpc_request_done(&req);
+}
+
+static void client_read(Client *c) {
+        char buf[65536];
+        ssize_t n;
+
+        n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return;
+                c->closing = true;
+                return;
+        }
+        if (n == 0) {
+                c->closing = true;
+                return;
+        }
+        if (line_buffer_append(&c->in, buf, (size_t) n) < 0) {
+                c->closing = true;
+                return;
+        }
+
+        for (;;) {
+                _cleanup_free_ char *line = NULL;
+                size_t len;
+                int k = line_buffer_pop(&c->in, &line, &len);
+
+                if (k == 0)
+                        break;
+                if (k < 0) {
+                        RpcError err = {};
+
+                        /* Framing is lost beyond this point: answer once, then hang up. */
+                        rpc_error_set(&err, RPC_INVALID_REQUEST, "Request line too long");
+                        err.data = cJSON_CreateObject();
+                        cJSON_AddNumberToObject(err.data, "max_bytes", RPC_LINE_MAX);
+                        client_reply(c, rpc_reply_error(NULL, &err));
+                        rpc_error_done(&err);
+                        c->closing = true;
+                        break;
+                }
+                client_handle_line(c, line, len);
+                if (c->closing)
+                        break;
+        }
+}
+
+static void client_event(Loop *loop, int fd, void *userdata, uint32_t events) {
+        Client *c = userdata;
+        int k;
+
+        if ((events & EPOLLIN) && !c->closing)
+                client_read(c);
+        else if (events & (EPOLLHUP | EPOLLERR))
+                c->closing = true;
+
+        k = client_flush(c);
+        if (k < 0 || (c->closing && (k == 1 || (events & (EPOLLHUP | EPOLLERR))))) {
+                client_free(c);
+                return;
+        }
+        client_update_events(c);
+}
+
+static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
+        Server *s = userdata;
+
+        for (;;) {
+                _cleanup_close_ int cfd = -EBADF;
+                Client *c;
+
+                cfd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (cfd < 0) {
+                        if (errno != EAGAIN && errno != EINTR)
+                                log_warning_errno(errno, "Failed to accept a client: %m");
+                        return;
+                }
+                if (s->n_clients >= SERVER_CLIENTS_MAX) {
+                        static const char busy[] =
+                                "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+                                "\"message\":\"Too many clients\",\"data\":{\"max_clients\":64}}}\n";
+                        (void) send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        log_warning("Refused a client: %u clients connected already", s->n_clients);
+                        continue;
+                }
+
+                c = calloc(1, sizeof(*c));
+                if (!c)
+                        return;
+                c->server = s;
+                c->fd = cfd;
+                line_buffer_init(&c->in, RPC_LINE_MAX);
+                if (loop_add(s->loop, cfd, EPOLLIN | EPOLLRDHUP, client_event, c) < 0) {
+                        line_buffer_done(&c->in);
+                        free(c);
+                        return;
+                }
+                TAKE_FD(cfd);
+                c->next = s->clients;
+                s->clients = c;
+                s->n_clients++;
+        }
+}
+
+static int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *copy = strdup(path);
+        char *dir;
+
+        if (!copy)
+                return -ENOMEM;
+        dir = dirname(copy);
+        if (strcmp(dir, "/") == 0 || strcmp(dir, ".") == 0)
+                return 0;
+        if (mkdir(dir, mode) < 0) {
+                if (errno == ENOENT) {
+                        int k = mkdir_parents(dir, 0755);
+                        if (k < 0)
+                                return k;
+                        if (mkdir(dir, mode) < 0 && errno != EEXIST)
+                                return negative_errno();
+                } else if (errno != EEXIST)
+                        return negative_errno();
+                else
+                        return 0; /* an existing directory keeps the mode its owner gave it */
+        }
+        /* mkdir() honours the umask; the mode is part of the contract. */
+        if (chmod(dir, mode) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Is somebody answering on this socket path? */
+static int socket_alive(const struct sockaddr_un *sa, socklen_t len) {
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return negative_errno();
+        if (connect(fd, (const struct sockaddr *) sa, len) == 0)
+                return 1;
+        return errno == ECONNREFUSED || errno == ENOENT ? 0 : negative_errno();
+}
+
+int server_new(Loop *loop, const char *path, server_dispatch_fn fn, void *userdata, Server **ret) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -EBADF;
+        socklen_t salen;
+        Server *s;
+        mode_t old;
+        int k;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        salen = offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1;
+
+        k = mkdir_parents(path, 0750);
+        if (k < 0)
+                return log_error_errno(k, "Failed to create the directory of %s: %m", path);
+
+        k = socket_alive(&sa, salen);
+        if (k > 0)
+                return log_error_errno(EADDRINUSE, "Another chaosletd is already listening on %s", path);
+        if (k == 0 && unlink(path) < 0 && errno != ENOENT)
+                return log_error_errno(errno, "Failed to remove the stale socket %s: %m", path);
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create a socket: %m");
+
+        /* Born 0660: no window in which the socket is more open than that. */
+        old = umask(0117);
+        k = bind(fd, (struct sockaddr *) &sa, salen);
+        umask(old);
+        if (k < 0)
+                return log_error_errno(errno, "Failed to bind %s: %m", path);
+        if (listen(fd, 64) < 0)
+                return log_error_errno(errno, "Failed to listen on %s: %m", path);
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->path = strdup(path);
+        s->loop = loop;
+        s->dispatch = fn;
+        s->userdata = userdata;
+        s->fd = TAKE_FD(fd);
+        if (!s->path) {
+                server_free(s);
+                return -ENOMEM;
+        }
+
+        k = loop_add(loop, s->fd, EPOLLIN, server_accept, s);
+        if (k < 0) {
+                server_free(s);
+                return k;
+        }
+        *ret = s;
+        return 0;
+}
+
+Server *server_free(Server *s) {
+        if (!s)
+                return NULL;
+        while (s->clients)
+                client_free(s->clients);
+        loop_remove(s->loop, s->fd);
+        safe_close(s->fd);
+        if (s->path)
+                (void) unlink(s->path);
+        free(s->path);
+        free(s);
+        return NULL;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "classifier.skel.h"
+#include "loader.h"
+#include "log.h"
+#include "macro.h"
+
+struct Classifier {
+        struct classifier *skel;
+        int ncpus;
+        struct classifier_counters *percpu; /* scratch for per-CPU reads */
+};
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap) {
+        char buf[1024];
+        int ours;
+        size_t n;
+
+        /* The library's warnings are our notices, its infos our debug; its debug chatter is only for -v -v. */
+        switch (level) {
+        case LIBBPF_WARN:
+                ours = LOG_NOTICE;
+                break;
+        case LIBBPF_INFO:
+                ours = LOG_DEBUG;
+                break;
+        default:
+                return 0;
+        }
+        if (ours > log_get_max_level())
+                return 0;
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        n = strlen(buf);
+        if (n > 0 && buf[n - 1] == '\n')
+                buf[n - 1] = 0;
+        log_full(ours, "libbpf: %s", buf);
+        return 0;
+}
+
+void classifier_setup_logging(void) {
+        libbpf_set_print(print_fn);
+}
+
+Classifier *classifier_free(Classifier *c) {
+        if (!c)
+                return NULL;
+        classifier__destroy(c->skel);
+        free(c->percpu);
+        free(c);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Classifier *, classifier_free);
+
+int classifier_load(Classifier **ret) {
+        _cleanup_(classifier_freep) Classifier *c = NULL;
+        int k;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+
+        c->ncpus = libbpf_num_possible_cpus();
+        if (c->ncpus <= 0)
+                return c->ncpus < 0 ? c->ncpus : -EINVAL;
+        c->percpu = calloc(c->ncpus, sizeof(struct classifier_counters));
+        if (!c->percpu)
+                return -ENOMEM;
+
+        c->skel = classifier__open();
+        if (!c->skel)
+                return negative_errno();
+        k = classifier__load(c->skel);
+        if (k < 0)
+                return k;
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int classifier_prog_fd(const Classifier *c) {
+        return bpf_program__fd(c->skel->progs.chaoslet_classify);
+}
+
+int classifier_device_update(Classifier *c, uint16_t device_key, const struct classifier_device *dev) {
+        uint32_t key = device_key;
+        int fd = bpf_map__fd(c->skel->maps.devices);
+
+        if (!dev || dev->n == 0) {
+                if (bpf_map_delete_elem(fd, &key) < 0 && errno != ENOENT)
+                        return negative_errno();
+                return 0;
+        }
+        if (bpf_map_update_elem(fd, &key, dev, BPF_ANY) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int classifier_counters_read(Classifier *c, uint32_t fault_key, struct classifier_counters *ret) {
+        struct classifier_counters sum = {};
+        int fd = bpf_map__fd(c->skel->maps.counters);
+
+        if (bpf_map_lookup_elem(fd, &fault_key, c->percpu) < 0)
+                return negative_errno();
+        for (int i = 0; i < c->ncpus; i++) {
+                sum.matched_packets += c->percpu[i].matched_packets;
+                sum.matched_bytes += c->percpu[i].matched_bytes;
+                sum.dropped_packets += c->percpu[i].dropped_packets;
+        }
+        *ret = sum;
+        return 0;
+}
+
+int classifier_counters_reset(Classifier *c, uint32_t fault_key) {
+        int fd = bpf_map__fd(c->skel->maps.counters);
+
+        memset(c->percpu, 0, sizeof(struct classifier_counters) * c->ncpus);
+        if (bpf_map_update_elem(fd, &fault_key, c->percpu, BPF_ANY) < 0)
+                return negative_errno();
+        return 0;
+}

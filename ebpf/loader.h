@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdint.h>
+
+#include "classifier.h"
+
+/* The classifier, loaded once per agent from the skeleton embedded in the binary, and shared by every device. */
+typedef struct Classifier Classifier;
+
+/* Open, load and verify. -EPERM without CAP_BPF/CAP_NET_ADMIN; other -errno from the verifier. */
+int classifier_load(Classifier **ret);
+Classifier *classifier_free(Classifier *c);
+
+int classifier_prog_fd(const Classifier *c);
+
+/* Replace a device's live-fault table in one map update: the classifier sees the old table or the new, never a
+ * mix. n == 0 removes the device's entry. */
+int classifier_device_update(Classifier *c, uint16_t device_key, const struct classifier_device *dev);
+
+/* Sum a fault's per-CPU counters, and zero them (for a fault key about to be reused). */
+int classifier_counters_read(Classifier *c, uint32_t fault_key, struct classifier_counters *ret);
+int classifier_counters_reset(Classifier *c, uint32_t fault_key);
+
+/* Route libbpf's messages into our logger, one level below libbpf's own. */
+void classifier_setup_logging(void);

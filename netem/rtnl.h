@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+struct nlmsghdr;
+
+/* The rtnetlink write path (libmnl). One socket lives in one network namespace: the one current when it was
+ * opened. Messages are collected into a batch and sent with one sendmsg; the kernel handles them in order and
+ * acks each, so the caller learns which succeeded and can undo exactly those. */
+
+#define RTNL_BATCH_MAX 64
+/* 64 messages of up to ~8.4 KiB (netem with a distribution table) fit; the socket's send buffer is raised to
+ * match, or the kernel refuses a batch larger than net.core.wmem_default. */
+#define RTNL_BUFFER_SIZE (1024u * 1024u)
+#define RTNL_MESSAGE_MIN_ROOM (16u * 1024u)
+
+typedef struct Rtnl Rtnl;
+
+/* The first failure in a batch: which message, its -errno, and the kernel's extended ack text. */
+typedef struct RtnlError {
+        int error;
+        int index;
+        char message[256];
+} RtnlError;
+
+int rtnl_open(Rtnl **ret);
+/* Open the socket inside the namespace behind netns_fd, and come back. */
+int rtnl_open_in_netns(int netns_fd, Rtnl **ret);
+Rtnl *rtnl_free(Rtnl *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Rtnl *, rtnl_free);
+
+/* Start a new message in the batch. NLM_F_REQUEST|NLM_F_ACK are added to flags. Returns NULL when the batch is
+ * full. The payload is built with libmnl (mnl_nlmsg_put_extra_header, mnl_attr_put...). */
+struct nlmsghdr *rtnl_message(Rtnl *r, uint16_t type, uint16_t flags);
+/* Room left in the buffer for the message being built, for encoders that check sizes. */
+size_t rtnl_message_room(Rtnl *r, const struct nlmsghdr *nlh);
+unsigned rtnl_batch_size(Rtnl *r);
+void rtnl_batch_reset(Rtnl *r);
+
+/* Send the batch and wait for every ack. results (may be NULL) receives 0 or -errno per message, in order.
+ * Returns 0 when all succeeded, else the first failure's -errno with *ret_err describing it. The batch is
+ * empty afterwards. */
+int rtnl_batch_commit(Rtnl *r, int *results, RtnlError *ret_err);
+
+/* One request with a reply callback, used for dumps (NLM_F_DUMP) and gets. cb returns MNL_CB_* */
+int rtnl_call(Rtnl *r, struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *nlh, void *userdata), void *userdata,
+              RtnlError *ret_err);
+/* A standalone message buffer for rtnl_call. */
+struct nlmsghdr *rtnl_request(Rtnl *r, uint16_t type, uint16_t flags);
+
+void rtnl_error_format(const RtnlError *e, char *buf, size_t len);

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netem.h"
+#include "rtnl.h"
+
+/* chaoslet's qdisc tree on one device:
+ *
+ *   root  htb  c4a0:  default 0        unclassified traffic takes htb's direct queue, unshaped
+ *     filter  bpf (direct-action) classid c4a0:<device key>   picks a class per packet (ebpf/classifier.h)
+ *     class  c4a0:<minor>  htb, rate far above any link    one per live fault
+ *       qdisc  <leaf major>:  netem                          the fault's netem
+ *
+ * htb rather than prio: prio has at most 16 bands and is missing from some kernels (this build machine's included),
+ * while htb is everywhere and its direct queue passes unmatched traffic untouched (docs/kernel-layout.md). */
+
+#define TREE_ROOT_MAJOR 0xC4A0u
+#define TREE_ROOT_HANDLE (TREE_ROOT_MAJOR << 16)
+#define TREE_CLASSES_MAX 64
+/* Class minors are 1..TREE_CLASSES_MAX; device keys start above them, so a filter's classid never names a class. */
+#define TREE_DEVICE_KEY_MIN 0x100u
+#define TREE_FILTER_PRIO 1
+#define TREE_FILTER_NAME "chaoslet"
+
+static inline uint32_t tree_class_handle(uint16_t minor) {
+        return TREE_ROOT_HANDLE | minor;
+}
+/* Each class's leaf gets a major of its own, derived from the minor, inside the device's handle space. */
+static inline uint32_t tree_leaf_handle(uint16_t minor) {
+        return (uint32_t) (0xC400u + minor) << 16;
+}
+
+typedef enum TreeRootState {
+        TREE_ROOT_DEFAULT,      /* the kernel's own default (handle 0:), or none: free to take */
+        TREE_ROOT_OURS,         /* htb c4a0: */
+        TREE_ROOT_FOREIGN,      /* somebody else's: never touched */
+        _TREE_ROOT_STATE_MAX,
+        _TREE_ROOT_STATE_INVALID = -EINVAL,
+} TreeRootState;
+
+int tree_root_state(Rtnl *r, int ifindex, TreeRootState *ret, char *ret_kind, size_t kind_len);
+
+/* Queue the messages for each step into r's batch; the caller commits, and undoes by queueing the inverse. */
+int tree_queue_root_add(Rtnl *r, int ifindex);
+int tree_queue_root_del(Rtnl *r, int ifindex);
+int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd);
+int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const NetemParams *netem);
+int tree_queue_class_del(Rtnl *r, int ifindex, uint16_t minor);
