@@ -458,10 +458,6 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 return RPC_INVALID_PARAMS;
         }
 
-        k = check_features(r, spec, err);
-        if (k < 0)
-                return k;
-
         if (r->n_faults >= REGISTRY_FAULTS_MAX) {
                 rpc_error_set(err, RPC_INVALID_PARAMS, "Too many faults");
                 rpc_error_set_field(err, "id", "the agent already runs its maximum of 1024 faults");
@@ -513,6 +509,11 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 k = RPC_INVALID_PARAMS;
                 goto fail;
         }
+
+        /* After the target: a wrong target is worth knowing about on any kernel. */
+        k = check_features(r, spec, err);
+        if (k < 0)
+                goto fail;
 
         k = alloc_bit(r->counter_keys, 0, CLASSIFIER_COUNTERS_MAX, &key);
         if (k < 0) {

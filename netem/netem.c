@@ -1,1 +1,155 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * netem's TCA_OPTIONS, as the kernel parses it (sch_netem.c netem_change(), parse_attr()): the attribute's payload
+ * starts with struct tc_netem_qopt, and TCA_NETEM_* attributes follow it at NLA_ALIGN(sizeof(qopt)). It is not
+ * a nested attribute and carries no NLA_F_NESTED flag, so libmnl's nest helpers do not fit; the attribute is put
+ * with the qopt as payload and its length is extended over the attributes at the end, as tc does.
+ */
+#include <libmnl/libmnl.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <math.h>
+#include <string.h>
+
+#include "macro.h"
+#include "netem.h"
+
+/* Kernel psched ticks are 64 ns (PSCHED_SHIFT, include/net/pkt_sched.h). */
+#define NETEM_PSCHED_SHIFT 6
+
+static const char *const netem_dist_table_names[_NETEM_DIST_MAX] = {
+        [NETEM_DIST_UNIFORM] = "uniform",
+        [NETEM_DIST_NORMAL] = "normal",
+        [NETEM_DIST_PARETO] = "pareto",
+        [NETEM_DIST_PARETONORMAL] = "paretonormal",
+};
+
+const char *netem_dist_to_string(NetemDist d) {
+        if (d < 0 || d >= _NETEM_DIST_MAX)
+                return NULL;
+        return netem_dist_table_names[d];
+}
+
+NetemDist netem_dist_from_string(const char *s) {
+        if (!s)
+                return _NETEM_DIST_INVALID;
+        for (size_t i = 0; i < ELEMENTSOF(netem_dist_table_names); i++)
+                if (strcmp(s, netem_dist_table_names[i]) == 0)
+                        return (NetemDist) i;
+        return _NETEM_DIST_INVALID;
+}
+
+uint32_t netem_percent_to_prob(double percent) {
+        /* Same operations in the same order as tc (parse_percent() divides by 100, set_percent() multiplies by
+         * UINT32_MAX and rounds to nearest-even with rint()), so equal inputs give bit-identical probabilities.
+         * tc rejects values outside 0..100; here they saturate. */
+        double p = percent / 100.;
+
+        if (!(p > 0.)) /* also NaN */
+                return 0;
+        if (p >= 1.)
+                return UINT32_MAX;
+        return (uint32_t) rint(p * UINT32_MAX);
+}
+
+static uint32_t ns_to_ticks(int64_t ns) {
+        /* What the kernel itself reports in qopt for a 64-bit delay (netem_dump()): truncated, saturated. */
+        if (ns <= 0)
+                return 0;
+        if ((uint64_t) ns >> NETEM_PSCHED_SHIFT > UINT32_MAX)
+                return UINT32_MAX;
+        return (uint32_t) ((uint64_t) ns >> NETEM_PSCHED_SHIFT);
+}
+
+static bool has(const NetemParams *p, uint32_t flag) {
+        return p->set & flag;
+}
+
+static bool put(struct nlmsghdr *nlh, size_t buf_size, uint16_t type, size_t len, const void *data) {
+        return len <= UINT16_MAX && mnl_attr_put_check(nlh, buf_size, type, len, data);
+}
+
+int netem_fill_options(struct nlmsghdr *nlh, size_t buf_size, const NetemParams *p) {
+        uint32_t saved_len = nlh->nlmsg_len;
+        struct nlattr *opts;
+        const int16_t *dist = NULL;
+        size_t dist_n = 0, opts_len;
+
+        struct tc_netem_qopt qopt = {
+                .limit = has(p, NETEM_HAS_LIMIT) ? p->limit : NETEM_LIMIT_DEFAULT,
+                .loss = has(p, NETEM_HAS_LOSS) ? netem_percent_to_prob(p->loss) : 0,
+                .gap = has(p, NETEM_HAS_GAP) ? p->gap : 0,
+                .duplicate = has(p, NETEM_HAS_DUPLICATE) ? netem_percent_to_prob(p->duplicate) : 0,
+                /* LATENCY64/JITTER64 override these (netem_change()); filled anyway, as the kernel's own dump
+                 * does, so a pre-4.15 kernel that ignores the 64-bit attributes still gets delays up to 274 s. */
+                .latency = has(p, NETEM_HAS_LATENCY) ? ns_to_ticks(p->latency_ns) : 0,
+                .jitter = has(p, NETEM_HAS_JITTER) ? ns_to_ticks(p->jitter_ns) : 0,
+        };
+        struct tc_netem_corr corr = {
+                .delay_corr = has(p, NETEM_HAS_CORRELATION) ? netem_percent_to_prob(p->correlation) : 0,
+                .loss_corr = has(p, NETEM_HAS_LOSS_CORR) ? netem_percent_to_prob(p->loss_corr) : 0,
+                .dup_corr = has(p, NETEM_HAS_DUPLICATE_CORR) ? netem_percent_to_prob(p->duplicate_corr) : 0,
+        };
+        struct tc_netem_reorder reorder = {
+                .probability = has(p, NETEM_HAS_REORDER) ? netem_percent_to_prob(p->reorder) : 0,
+                .correlation = has(p, NETEM_HAS_REORDER_CORR) ? netem_percent_to_prob(p->reorder_corr) : 0,
+        };
+        struct tc_netem_corrupt corrupt = {
+                .probability = has(p, NETEM_HAS_CORRUPT) ? netem_percent_to_prob(p->corrupt) : 0,
+                .correlation = has(p, NETEM_HAS_CORRUPT_CORR) ? netem_percent_to_prob(p->corrupt_corr) : 0,
+        };
+        uint64_t rate64 = has(p, NETEM_HAS_RATE) ? p->rate_Bps : 0;
+        struct tc_netem_rate rate = {
+                /* The kernel takes max(rate, RATE64) (netem_change()); tc saturates the 32-bit field. */
+                .rate = rate64 > UINT32_MAX ? UINT32_MAX : (uint32_t) rate64,
+        };
+
+        /* The kernel reorders only when gap > 0 (netem_enqueue()); tc makes a bare "reorder P" mean gap 1. */
+        if (reorder.probability != 0 && qopt.gap == 0)
+                qopt.gap = 1;
+
+        if (has(p, NETEM_HAS_DISTRIBUTION) && p->distribution != NETEM_DIST_UNIFORM) {
+                dist = netem_dist_table(p->distribution, &dist_n);
+                if (!dist)
+                        return -EINVAL;
+        }
+
+        opts = mnl_nlmsg_get_payload_tail(nlh);
+        if (!put(nlh, buf_size, TCA_OPTIONS, sizeof(qopt), &qopt))
+                goto fail;
+
+        if (has(p, NETEM_HAS_LATENCY) &&
+            !put(nlh, buf_size, TCA_NETEM_LATENCY64, sizeof(p->latency_ns), &p->latency_ns))
+                goto fail;
+        if (has(p, NETEM_HAS_JITTER) &&
+            !put(nlh, buf_size, TCA_NETEM_JITTER64, sizeof(p->jitter_ns), &p->jitter_ns))
+                goto fail;
+
+        /* Unlike tc, always send CORR, REORDER, CORRUPT and RATE, zeroed when unset: netem_change() leaves the
+         * previous value of any attribute that is absent, so a change or replace that omitted them would keep
+         * an earlier fault's corruption, rate or correlations. On a new qdisc zero and absent mean the same. */
+        if (!put(nlh, buf_size, TCA_NETEM_CORR, sizeof(corr), &corr) ||
+            !put(nlh, buf_size, TCA_NETEM_REORDER, sizeof(reorder), &reorder) ||
+            !put(nlh, buf_size, TCA_NETEM_CORRUPT, sizeof(corrupt), &corrupt))
+                goto fail;
+
+        if (rate64 > UINT32_MAX && !put(nlh, buf_size, TCA_NETEM_RATE64, sizeof(rate64), &rate64))
+                goto fail;
+        if (!put(nlh, buf_size, TCA_NETEM_RATE, sizeof(rate), &rate))
+                goto fail;
+
+        /* With no table the kernel keeps the one it had (an empty table is -EINVAL, get_dist_table()): going
+         * back to uniform from another distribution needs a new qdisc, not a change. */
+        if (dist && !put(nlh, buf_size, TCA_NETEM_DELAY_DIST, dist_n * sizeof(dist[0]), dist))
+                goto fail;
+
+        opts_len = (uint8_t *) mnl_nlmsg_get_payload_tail(nlh) - (uint8_t *) opts;
+        if (opts_len > UINT16_MAX)
+                goto fail;
+        opts->nla_len = (uint16_t) opts_len;
+        return 0;
+
+fail:
+        nlh->nlmsg_len = saved_len;
+        return -EMSGSIZE;
+}

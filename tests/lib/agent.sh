@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# tests/lib/agent.sh: run a chaosletd of the test's own and talk to it with the chaoslet CLI. Source it after
+# netns.sh.
+#
+#   agent_start [chaosletd options...]   starts it on a private socket, waits until it answers, stops it on EXIT
+#   agent_stop                           SIGTERM, wait, and return its exit status
+#   cl ARGS...                           chaoslet --socket ... --json ARGS...
+#   cl_err ARGS...                       expect failure: prints the JSON-RPC error code the CLI reported
+#   agent_log                            the agent's stderr so far
+#   assert_clean NS DEV                  nothing of chaoslet's left on the device (qdisc, class, filter)
+#
+# BUILD_DIR locates the binaries (chaosletd, chaoslet).
+
+[[ -n ${_CL_AGENT_SH:-} ]] && return 0
+_CL_AGENT_SH=1
+
+CHAOSLETD=${CHAOSLETD:-$BUILD_DIR/agent/chaosletd}
+CHAOSLET=${CHAOSLET:-$BUILD_DIR/proto/chaoslet}
+AGENT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cl-agent-XXXXXX")
+AGENT_SOCKET=$AGENT_DIR/run/chaoslet.sock
+AGENT_LOG=$AGENT_DIR/agent.log
+AGENT_PID=
+
+agent_start() {
+        [[ -x $CHAOSLETD ]] || fail "chaosletd not found at $CHAOSLETD (set BUILD_DIR)"
+        "$CHAOSLETD" --socket "$AGENT_SOCKET" --state-dir "$AGENT_DIR/state" "$@" 2>"$AGENT_LOG" &
+        AGENT_PID=$!
+        at_exit agent_kill
+        local i
+        for ((i = 0; i < 100; i++)); do
+                "$CHAOSLET" --socket "$AGENT_SOCKET" info >/dev/null 2>&1 && return 0
+                kill -0 "$AGENT_PID" 2>/dev/null || { cat "$AGENT_LOG" >&2; fail "chaosletd exited at start"; }
+                sleep 0.05
+        done
+        cat "$AGENT_LOG" >&2
+        fail "chaosletd did not answer within 5 s"
+}
+
+agent_kill() {
+        [[ -n $AGENT_PID ]] && kill -KILL "$AGENT_PID" 2>/dev/null
+        AGENT_PID=
+        rm -rf "$AGENT_DIR"
+}
+
+agent_stop() {
+        local rc
+        kill -TERM "$AGENT_PID" || return 1
+        wait "$AGENT_PID"
+        rc=$?
+        AGENT_PID=
+        return $rc
+}
+
+agent_log() {
+        cat "$AGENT_LOG"
+}
+
+cl() {
+        "$CHAOSLET" --socket "$AGENT_SOCKET" --json "$@"
+}
+
+# The CLI prints "error CODE: ..." on stderr and exits 1 for a JSON-RPC error.
+cl_err() {
+        local out
+        if out=$("$CHAOSLET" --socket "$AGENT_SOCKET" --json "$@" 2>&1); then
+                fail "expected chaoslet $* to fail, it printed: $out"
+        fi
+        sed -n 's/^error \(-[0-9]*\).*/\1/p' <<<"$out" | head -n1
+}
+
+assert_clean() {
+        local ns=$1 dev=$2 out
+        out=$(ns_exec "$ns" tc qdisc show dev "$dev"; ns_exec "$ns" tc class show dev "$dev"
+              ns_exec "$ns" tc filter show dev "$dev")
+        if grep -q 'c4a0\|c4[0-9a-f][0-9a-f]:\|chaoslet' <<<"$out"; then
+                echo "$out" >&2
+                fail "chaoslet left something on $dev in $ns"
+        fi
+        echo "ok: nothing of chaoslet's on $dev in $ns"
+}
+
+# udpprobe's median RTT in ms between two namespaces: median_ms NS ADDR:PORT COUNT [INTERVAL_MS]
+median_ms() {
+        ns_probe "$1" "$2" --count "$3" --interval "${4:-5}" | jq -r .median_ms
+}

@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udpprobe: a UDP echo server and round-trip prober for the host and kernel test suites.
+ *
+ *   udpprobe echo  --bind ADDR:PORT [--count-limit N] [--timeout S]
+ *   udpprobe probe --to ADDR:PORT [--count N] [--interval MS] [--timeout MS] [--size BYTES] [--json]
+ *
+ * ADDR is numeric IPv4 or bracketed IPv6 ("192.0.2.1:7", "[2001:db8::1]:7").
+ *
+ * The prober sends on a fixed schedule and never waits for a reply before the next send, so loss and delay do
+ * not stretch the schedule. Replies are matched by sequence number and by a per-run nonce, so a late reply to an
+ * earlier run is ignored. A reply that arrives more than --timeout after its own send counts as lost.
+ *
+ * Exit status: 0 on success (loss is reported, not an error), 1 on a socket error, 2 on a usage error.
+ * Only libc and libm: CI images build it without the project's libraries.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+#define PROBE_MAGIC UINT32_C(0x636c7570) /* "clup" */
+#define PROBE_HEADER_SIZE 24
+#define PROBE_SIZE_MAX 65507             /* largest IPv4 UDP payload */
+#define PROBE_COUNT_MAX 1000000
+#define PROBE_INTERVAL_MS_MAX 60000
+#define PROBE_TIMEOUT_MS_MAX 600000
+#define ECHO_TIMEOUT_S_MAX 86400
+#define RECV_BATCH_MAX 256               /* datagrams drained per wake-up before the schedule is checked again */
+
+#define NSEC_PER_MSEC INT64_C(1000000)
+#define NSEC_PER_SEC INT64_C(1000000000)
+
+/* Host byte order: the echo returns the bytes untouched, and only the prober that wrote them reads them. */
+struct probe_header {
+        uint32_t magic;
+        uint32_t seq;
+        uint64_t nonce;
+        int64_t sent_ns;
+};
+
+_Static_assert(sizeof(struct probe_header) == PROBE_HEADER_SIZE, "probe header layout");
+
+static void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static int64_t now_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* poll() takes milliseconds: round up so a wake-up is never early, and clamp to [0, INT_MAX]. */
+static int ns_to_poll_ms(int64_t ns) {
+        if (ns <= 0)
+                return 0;
+        int64_t ms = (ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+        return ms > 1000000 ? 1000000 : (int) ms;
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret) {
+        char *end;
+        unsigned long long v;
+
+        if (!s || !*s || *s == '-')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0 || *end != '\0' || v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+/* "192.0.2.1:7" or "[2001:db8::1]:7". Strictly numeric (inet_pton, not getaddrinfo, which would take "1.2.3"
+ * for 1.2.0.3): a typo must fail, never send test traffic somewhere else. */
+static int parse_endpoint(const char *s, struct sockaddr_storage *ret, socklen_t *ret_len) {
+        char host[INET6_ADDRSTRLEN + 1];
+        const char *h = s, *port;
+        unsigned long long portnum;
+        size_t hlen;
+        struct sockaddr_storage sa = {};
+
+        if (s[0] == '[') {
+                const char *close_bracket = strchr(s, ']');
+                if (!close_bracket || close_bracket[1] != ':')
+                        return -EINVAL;
+                h = s + 1;
+                hlen = (size_t) (close_bracket - h);
+                port = close_bracket + 2;
+        } else {
+                const char *colon = strchr(s, ':');
+                if (!colon || strchr(colon + 1, ':'))
+                        return -EINVAL;
+                hlen = (size_t) (colon - s);
+                port = colon + 1;
+        }
+        if (hlen == 0 || hlen >= sizeof(host) || parse_uint(port, UINT16_MAX, &portnum) < 0)
+                return -EINVAL;
+        memcpy(host, h, hlen);
+        host[hlen] = '\0';
+
+        if (s[0] == '[') {
+                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &sa;
+                if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+                        return -EINVAL;
+                sin6->sin6_family = AF_INET6;
+                sin6->sin6_port = htons((uint16_t) portnum);
+                *ret_len = sizeof(*sin6);
+        } else {
+                struct sockaddr_in *sin = (struct sockaddr_in *) &sa;
+                if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+                        return -EINVAL;
+                sin->sin_family = AF_INET;
+                sin->sin_port = htons((uint16_t) portnum);
+                *ret_len = sizeof(*sin);
+        }
+        *ret = sa;
+        return 0;
+}
+
+static int usage(void) {
+        fprintf(stderr,
+                "usage: udpprobe echo  --bind ADDR:PORT [--count-limit N] [--timeout S (default 60)]\n"
+                "       udpprobe probe --to ADDR:PORT [--count N (100)] [--interval MS (10)]\n"
+                "                      [--timeout MS (1000)] [--size BYTES (64)] [--json]\n");
+        return 2;
+}
+
+static int run_echo(int argc, char **argv) {
+        struct sockaddr_storage addr;
+        socklen_t addr_len = 0;
+        unsigned long long count_limit = 0, timeout_s = 60;
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        unsigned long long echoed = 0;
+        int64_t deadline;
+
+        for (int i = 2; i < argc; i += 2) {
+                const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+                if (strcmp(arg, "--bind") == 0 && val) {
+                        if (parse_endpoint(val, &addr, &addr_len) < 0) {
+                                fprintf(stderr, "udpprobe: invalid --bind '%s'\n", val);
+                                return 2;
+                        }
+                } else if (strcmp(arg, "--count-limit") == 0 && val) {
+                        if (parse_uint(val, UINT64_MAX, &count_limit) < 0)
+                                return usage();
+                } else if (strcmp(arg, "--timeout") == 0 && val) {
+                        if (parse_uint(val, ECHO_TIMEOUT_S_MAX, &timeout_s) < 0 || timeout_s == 0)
+                                return usage();
+                } else
+                        return usage();
+        }
+        if (addr_len == 0)
+                return usage();
+
+        buf = malloc(PROBE_SIZE_MAX + 1);
+        if (!buf)
+                return 1;
+
+        fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                fprintf(stderr, "udpprobe: socket: %m\n");
+                return 1;
+        }
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int) { 1 }, sizeof(int)) < 0 ||
+            bind(fd, (struct sockaddr *) &addr, addr_len) < 0) {
+                fprintf(stderr, "udpprobe: bind: %m\n");
+                return 1;
+        }
+
+        deadline = now_ns() + (int64_t) timeout_s * NSEC_PER_SEC;
+        while (count_limit == 0 || echoed < count_limit) {
+                struct sockaddr_storage peer;
+                socklen_t peer_len = sizeof(peer);
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                int64_t left = deadline - now_ns();
+                ssize_t n;
+
+                if (left <= 0)
+                        break;
+                if (poll(&pfd, 1, ns_to_poll_ms(left)) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        fprintf(stderr, "udpprobe: poll: %m\n");
+                        return 1;
+                }
+                if (!(pfd.revents & POLLIN))
+                        continue;
+
+                n = recvfrom(fd, buf, PROBE_SIZE_MAX + 1, MSG_DONTWAIT, (struct sockaddr *) &peer, &peer_len);
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                continue;
+                        fprintf(stderr, "udpprobe: recvfrom: %m\n");
+                        return 1;
+                }
+                /* A full queue on the way back is loss, which the prober measures; it is not our error. */
+                (void) sendto(fd, buf, (size_t) n, MSG_DONTWAIT, (struct sockaddr *) &peer, peer_len);
+                echoed++;
+        }
+        return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *) a, y = *(const double *) b;
+        return (x > y) - (x < y);
+}
+
+/* Linear interpolation between closest ranks (numpy's default), on sorted values. */
+static double quantile(const double *sorted, size_t n, double q) {
+        double pos = q * (double) (n - 1);
+        size_t lo = (size_t) pos;
+
+        if (lo + 1 >= n)
+                return sorted[n - 1];
+        return sorted[lo] + (pos - (double) lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+struct probe_run {
+        uint64_t nonce;
+        uint32_t count;
+        int64_t timeout_ns;
+        uint8_t *replies;       /* per sequence number: replies seen, saturating */
+        double *rtt_ms;         /* per sequence number: round trip of the first reply */
+        uint64_t received, duplicates, reordered;
+        int64_t highest_seq;    /* highest sequence number answered so far, -1 if none */
+};
+
+static void probe_account(struct probe_run *run, const char *buf, ssize_t n, int64_t now) {
+        struct probe_header h;
+
+        if (n < (ssize_t) sizeof(h))
+                return;
+        memcpy(&h, buf, sizeof(h));
+        if (h.magic != PROBE_MAGIC || h.nonce != run->nonce || h.seq >= run->count)
+                return;
+        if (now - h.sent_ns > run->timeout_ns)
+                return; /* past its wait horizon: counted as lost */
+
+        if (run->replies[h.seq] > 0) {
+                run->duplicates++;
+                if (run->replies[h.seq] < UINT8_MAX)
+                        run->replies[h.seq]++;
+                return;
+        }
+        run->replies[h.seq] = 1;
+        run->rtt_ms[h.seq] = (double) (now - h.sent_ns) / (double) NSEC_PER_MSEC;
+        run->received++;
+        if ((int64_t) h.seq < run->highest_seq)
+                run->reordered++;
+        else
+                run->highest_seq = h.seq;
+}
+
+/* sorted: scratch room for run->count values. The standard deviation is the sample one (n - 1). */
+static void probe_report(const struct probe_run *run, double *sorted, bool json) {
+        double mean = 0, var = 0;
+        size_t n = 0;
+
+        for (uint32_t i = 0; i < run->count; i++)
+                if (run->replies[i])
+                        sorted[n++] = run->rtt_ms[i];
+
+        if (json)
+                printf("{\"sent\":%" PRIu32 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64
+                       ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64,
+                       run->count, run->received, (uint64_t) run->count - run->received,
+                       run->duplicates, run->reordered);
+        else
+                printf("sent %" PRIu32 " received %" PRIu64 " lost %" PRIu64 " duplicates %" PRIu64
+                       " reordered %" PRIu64,
+                       run->count, run->received, (uint64_t) run->count - run->received,
+                       run->duplicates, run->reordered);
+
+        if (n == 0) {
+                if (json)
+                        printf(",\"min_ms\":null,\"median_ms\":null,\"p90_ms\":null,\"p99_ms\":null"
+                               ",\"max_ms\":null,\"mean_ms\":null,\"stddev_ms\":null}\n");
+                else
+                        printf(" rtt n/a\n");
+                return;
+        }
+
+        qsort(sorted, n, sizeof(double), cmp_double);
+        for (size_t i = 0; i < n; i++)
+                mean += sorted[i];
+        mean /= (double) n;
+        for (size_t i = 0; i < n; i++)
+                var += (sorted[i] - mean) * (sorted[i] - mean);
+        var = n > 1 ? var / (double) (n - 1) : 0;
+
+        if (json)
+                printf(",\"min_ms\":%.3f,\"median_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f"
+                       ",\"max_ms\":%.3f,\"mean_ms\":%.3f,\"stddev_ms\":%.3f}\n",
+                       sorted[0], quantile(sorted, n, 0.5), quantile(sorted, n, 0.9),
+                       quantile(sorted, n, 0.99), sorted[n - 1], mean, sqrt(var));
+        else
+                printf(" rtt min/median/p90/p99/max %.3f/%.3f/%.3f/%.3f/%.3f ms mean %.3f stddev %.3f ms\n",
+                       sorted[0], quantile(sorted, n, 0.5), quantile(sorted, n, 0.9),
+                       quantile(sorted, n, 0.99), sorted[n - 1], mean, sqrt(var));
+}
+
+static int run_probe(int argc, char **argv) {
+        struct sockaddr_storage addr;
+        socklen_t addr_len = 0;
+        unsigned long long count = 100, interval_ms = 10, timeout_ms = 1000, size = 64;
+        bool json = false;
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ uint8_t *replies = NULL;
+        _cleanup_free_ double *rtt_ms = NULL, *sorted = NULL;
+        struct probe_run run;
+        uint32_t next_seq = 0;
+        int64_t start, last_send = 0;
+
+        for (int i = 2; i < argc;) {
+                const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+                int r = 0;
+
+                if (strcmp(arg, "--json") == 0) {
+                        json = true;
+                        i++;
+                        continue;
+                }
+                if (!val)
+                        return usage();
+                if (strcmp(arg, "--to") == 0) {
+                        if (parse_endpoint(val, &addr, &addr_len) < 0) {
+                                fprintf(stderr, "udpprobe: invalid --to '%s'\n", val);
+                                return 2;
+                        }
+                } else if (strcmp(arg, "--count") == 0)
+                        r = parse_uint(val, PROBE_COUNT_MAX, &count);
+                else if (strcmp(arg, "--interval") == 0)
+                        r = parse_uint(val, PROBE_INTERVAL_MS_MAX, &interval_ms);
+                else if (strcmp(arg, "--timeout") == 0)
+                        r = parse_uint(val, PROBE_TIMEOUT_MS_MAX, &timeout_ms);
+                else if (strcmp(arg, "--size") == 0)
+                        r = parse_uint(val, PROBE_SIZE_MAX, &size);
+                else
+                        return usage();
+                if (r < 0)
+                        return usage();
+                i += 2;
+        }
+        if (addr_len == 0 || count == 0)
+                return usage();
+        if (size < PROBE_HEADER_SIZE)
+                size = PROBE_HEADER_SIZE;
+
+        buf = calloc(1, PROBE_SIZE_MAX + 1);
+        replies = calloc(count, sizeof(uint8_t));
+        rtt_ms = calloc(count, sizeof(double));
+        sorted = calloc(count, sizeof(double));
+        if (!buf || !replies || !rtt_ms || !sorted) {
+                fprintf(stderr, "udpprobe: out of memory\n");
+                return 1;
+        }
+
+        fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) {
+                fprintf(stderr, "udpprobe: socket: %m\n");
+                return 1;
+        }
+        /* Connected, so only the target's replies arrive and its ICMP errors are reported on this socket. */
+        if (connect(fd, (struct sockaddr *) &addr, addr_len) < 0) {
+                fprintf(stderr, "udpprobe: connect: %m\n");
+                return 1;
+        }
+
+        start = now_ns();
+        run = (struct probe_run) {
+                .nonce = ((uint64_t) getpid() << 32) ^ (uint64_t) start,
+                .count = (uint32_t) count,
+                .timeout_ns = (int64_t) timeout_ms * NSEC_PER_MSEC,
+                .replies = replies,
+                .rtt_ms = rtt_ms,
+                .highest_seq = -1,
+        };
+
+        /* Bounded: the last send is due at start + (count-1)*interval, and the loop ends timeout after it. */
+        for (;;) {
+                int64_t now = now_ns(), wake;
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+                while (next_seq < run.count && now >= start + (int64_t) next_seq * (int64_t) interval_ms * NSEC_PER_MSEC) {
+                        struct probe_header h = {
+                                .magic = PROBE_MAGIC,
+                                .seq = next_seq,
+                                .nonce = run.nonce,
+                                .sent_ns = now_ns(),
+                        };
+
+                        memcpy(buf, &h, sizeof(h));
+                        /* ECONNREFUSED (echo not up yet), ENOBUFS, EAGAIN: the probe is lost, which we measure. */
+                        if (send(fd, buf, size, 0) < 0 &&
+                            !(errno == ECONNREFUSED || errno == ENOBUFS || errno == EAGAIN || errno == EINTR ||
+                              errno == EHOSTUNREACH || errno == ENETUNREACH)) {
+                                fprintf(stderr, "udpprobe: send: %m\n");
+                                return 1;
+                        }
+                        last_send = h.sent_ns;
+                        next_seq++;
+                        now = now_ns();
+                }
+
+                if (next_seq >= run.count && (run.received >= run.count || now - last_send >= run.timeout_ns))
+                        break;
+
+                wake = next_seq < run.count ? start + (int64_t) next_seq * (int64_t) interval_ms * NSEC_PER_MSEC
+                                            : last_send + run.timeout_ns;
+                if (poll(&pfd, 1, ns_to_poll_ms(wake - now)) < 0 && errno != EINTR) {
+                        fprintf(stderr, "udpprobe: poll: %m\n");
+                        return 1;
+                }
+                if (!(pfd.revents & (POLLIN | POLLERR)))
+                        continue;
+
+                for (int i = 0; i < RECV_BATCH_MAX; i++) {
+                        ssize_t n = recv(fd, buf, PROBE_SIZE_MAX + 1, 0);
+
+                        if (n < 0) {
+                                if (errno == ECONNREFUSED)
+                                        continue; /* ICMP port unreachable for an earlier probe */
+                                if (errno == EAGAIN || errno == EINTR)
+                                        break;
+                                fprintf(stderr, "udpprobe: recv: %m\n");
+                                return 1;
+                        }
+                        probe_account(&run, buf, n, now_ns());
+                }
+        }
+
+        probe_report(&run, sorted, json);
+        return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2)
+                return usage();
+        if (strcmp(argv[1], "echo") == 0)
+                return run_echo(argc, argv);
+        if (strcmp(argv[1], "probe") == 0)
+                return run_probe(argc, argv);
+        return usage();
+}
