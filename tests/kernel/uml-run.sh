@@ -125,6 +125,8 @@ exec >&3 2>&3
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+# What udev would make: bash's process substitution needs /dev/fd.
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /run/netns /run/tmp /dev/shm
 chmod 1777 /run/tmp

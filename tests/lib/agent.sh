@@ -39,7 +39,7 @@ agent_start() {
 }
 
 agent_kill() {
-        [[ -n $AGENT_PID ]] && kill -KILL "$AGENT_PID" 2>/dev/null
+        [[ -n $AGENT_PID ]] && { kill -KILL "$AGENT_PID"; wait "$AGENT_PID"; } 2>/dev/null
         AGENT_PID=
         rm -rf "$AGENT_DIR"
 }

@@ -173,8 +173,8 @@ ns_cleanup() {
                         kill -0 "$pid" 2>/dev/null || break
                         sleep 0.05
                 done
-                kill -KILL "$pid" 2>/dev/null
-                wait "$pid" 2>/dev/null
+                # Reaped inside the redirection, so bash's "Killed" notice goes nowhere.
+                { kill -KILL "$pid"; wait "$pid"; } 2>/dev/null
         done
         _ns_bg_pids=()
         for ns in "${_ns_created[@]}"; do

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Install everything chaoslet needs to build, run and test, from Debian's packages (Debian 12 "bookworm").
+#
+#   build:   gcc, meson, ninja, pkg-config; clang + llvm + bpftool for the eBPF classifier;
+#            libnl-3 + libnl-route-3, libmnl, libbpf, libcap, cJSON (the five libraries of the design card)
+#   run:     nothing beyond those libraries' runtime packages
+#   test:    iproute2 (ip, tc: test fixtures and baselines), jq (test scripts), user-mode-linux + kmod (the
+#            kernel suite: a 6.1 kernel with sch_netem), libclang-rt-14-dev (libFuzzer, ASan, UBSan)
+set -euo pipefail
+
+if ((EUID != 0)); then
+        echo "install-deps.sh: needs root (apt-get install)" >&2
+        exit 1
+fi
+
+packages=(
+        gcc libc6-dev meson ninja-build pkg-config
+        clang llvm bpftool linux-libc-dev
+        libnl-3-dev libnl-route-3-dev libmnl-dev libbpf-dev libcap-dev libcjson-dev
+        iproute2 jq user-mode-linux kmod libclang-rt-14-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+        echo "install-deps.sh: all ${#packages[@]} packages are installed"
+        exit 0
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps.sh: done"
