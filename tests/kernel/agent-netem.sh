@@ -11,6 +11,7 @@
 #   pid target           the same as a netns target, through /proc/PID/ns/net
 #   conflicts            same id + other spec: -32003; somebody else's root qdisc: -32003 and untouched
 #   kernel refusal       sch_netem unloaded under the agent: -32010 with the kernel's message, rolled back
+#   SIGKILL              the classifier's deadline ends the fault on time; a new agent rebuilds the stale tree
 #   SIGTERM              recovers everything and exits 0
 
 set -euo pipefail
@@ -115,7 +116,8 @@ assert_clean a "$DEV"
 # --- somebody else's root qdisc -------------------------------------------------------------------------
 ns_exec a tc qdisc add dev "$DEV" root handle 1: prio
 assert_eq "$(cl_err apply --netns "/run/netns/$A" --latency 10ms)" -32003 "foreign root qdisc"
-ns_exec a tc qdisc show dev "$DEV" | grep -q 'qdisc prio 1: root' || fail "the foreign prio root was touched"
+out=$(ns_exec a tc qdisc show dev "$DEV")
+grep -q 'qdisc prio 1: root' <<<"$out" || fail "the foreign prio root was touched: $out"
 echo "ok: foreign prio root untouched"
 ns_exec a tc qdisc del dev "$DEV" root
 
@@ -132,6 +134,30 @@ if rmmod sch_netem 2>/dev/null; then
 else
         echo "note: sch_netem could not be unloaded here; the -32010 case did not run"
 fi
+
+# --- SIGKILL: the deadline in the classifier's map still ends the fault on time ---------------------------
+cl apply --id orphan --netns "/run/netns/$A" --latency 90ms --duration 3s >/dev/null
+t0=$(date +%s%N)
+kill -KILL "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null || true
+AGENT_PID=
+m=$(median_ms a 192.0.2.2:7 20)
+assert_between "$m" 85 200 "median with the agent dead, before the deadline (ms)"
+while (( $(date +%s%N) - t0 < 3200000000 )); do sleep 0.05; done
+m=$(median_ms a 192.0.2.2:7 50)
+assert_between "$m" 0 "$(awk -v b="$base" 'BEGIN { print b + 2 }')" "median after the deadline, agent still dead (ms)"
+# Its tree is still there (nobody removed it); a new agent recognises it as chaoslet's and rebuilds it.
+out=$(ns_exec a tc qdisc show dev "$DEV")
+grep -q "htb c4a0:" <<<"$out" || fail "expected the dead agent's tree to remain: $out"
+AGENT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cl-agent-XXXXXX") AGENT_SOCKET=$AGENT_DIR/run/chaoslet.sock
+AGENT_LOG=$AGENT_DIR/agent.log
+agent_start
+cl apply --id fresh --netns "/run/netns/$A" --latency 30ms >/dev/null
+grep -q 'Removing a stale chaoslet root' "$AGENT_LOG" || fail "the stale root was not recognised"
+m=$(median_ms a 192.0.2.2:7 50)
+assert_between "$(awk -v m="$m" -v b="$base" 'BEGIN { printf "%.3f", m - b }')" 29 35 "added latency over a stale tree (ms)"
+cl recover fresh >/dev/null
+assert_clean a "$DEV"
 
 # --- SIGTERM recovers everything --------------------------------------------------------------------------
 cl apply --id a1 --netns "/run/netns/$A" --latency 20ms >/dev/null
