@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
+#include "ifb.h"
 #include "links.h"
 #include "log.h"
 #include "macro.h"
@@ -52,15 +54,16 @@ static const char *target_describe(const FaultTarget *t, char *buf, size_t len) 
 
 /* ---- devices ---------------------------------------------------------------------------------------------- */
 
-static Device *device_find(Registry *r, NetnsId ns, int ifindex) {
+static Device *device_find(Registry *r, NetnsId ns, int link_ifindex, uint8_t direction) {
         for (Device *d = r->devices; d; d = d->next)
-                if (d->netns.dev == ns.dev && d->netns.ino == ns.ino && d->ifindex == ifindex)
+                if (d->netns.dev == ns.dev && d->netns.ino == ns.ino && d->link_ifindex == link_ifindex &&
+                    d->direction == direction)
                         return d;
         return NULL;
 }
 
-static int device_get(Registry *r, NetnsId ns, const Link *link, Device **ret) {
-        Device *d = device_find(r, ns, link->ifindex);
+static int device_get(Registry *r, NetnsId ns, const Link *link, uint8_t direction, Device **ret) {
+        Device *d = device_find(r, ns, link->ifindex, direction);
         unsigned key;
         int k;
 
@@ -77,9 +80,16 @@ static int device_get(Registry *r, NetnsId ns, const Link *link, Device **ret) {
                 return -ENOMEM;
         }
         d->netns = ns;
-        d->ifindex = link->ifindex;
+        d->link_ifindex = link->ifindex;
+        snprintf(d->link_name, sizeof(d->link_name), "%s", link->name);
+        d->direction = direction;
         d->key = (uint16_t) key;
-        snprintf(d->name, sizeof(d->name), "%s", link->name);
+        d->l2_len = (uint8_t) link_l2_len(link);
+        if (direction == CLASSIFIER_DIR_EGRESS) {
+                d->ifindex = link->ifindex;
+                snprintf(d->name, sizeof(d->name), "%s", link->name);
+        } else
+                ifb_name(link->ifindex, d->name, sizeof(d->name));
         d->next = r->devices;
         r->devices = d;
         *ret = d;
@@ -137,122 +147,165 @@ static void kernel_error(RpcError *err, const RtnlError *e, const Device *d, con
         cJSON_AddNumberToObject(err->data, "errno", -e->error);
         rtnl_error_format(e, buf, sizeof(buf));
         cJSON_AddStringToObject(err->data, "message", buf);
-        cJSON_AddStringToObject(err->data, "device", d->name);
+        cJSON_AddStringToObject(err->data, "device", d->link_name);
         cJSON_AddStringToObject(err->data, "operation", what);
 }
 
-/* Bring one device's kernel state to what its live faults ask for: the one path every apply, recover, expiry and
- * cleanup goes through. skip is a fault being removed. On failure the device is left as it was. */
-static int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcError *err) {
-        _cleanup_(rtnl_freep) Rtnl *rtnl = NULL;
-        struct classifier_device table = {};
+static int conflict_error(RpcError *err, const Device *d, const char *kind, const char *reason) {
+        rpc_error_set(err, RPC_CONFLICT, "The device's qdisc belongs to somebody else");
+        err->data = cJSON_CreateObject();
+        cJSON_AddStringToObject(err->data, "device", d->link_name);
+        cJSON_AddStringToObject(err->data, "qdisc", kind);
+        cJSON_AddStringToObject(err->data, "reason", reason);
+        return RPC_CONFLICT;
+}
+
+/* Loss alone, without correlation, is decided by the classifier (bpf_get_prandom_u32): no netem needed, so it
+ * works on kernels without sch_netem. Anything else netem does needs a netem leaf, and so a class. */
+static bool fault_loss_in_classifier(const FaultSpec *spec) {
+        return spec->netem.set == NETEM_HAS_LOSS;
+}
+
+static bool fault_needs_class(const FaultSpec *spec) {
+        return spec->netem.set && !fault_loss_in_classifier(spec);
+}
+
+/* The slot a fault takes in a device's classifier table. */
+static void fill_slot(struct classifier_slot *s, const Fault *f, uint16_t minor) {
+        const FaultSpec *spec = &f->spec;
+
+        *s = (struct classifier_slot) {
+                .deadline_ns = (uint64_t) f->deadline_ns,
+                .minor = minor,
+                .fault_key = f->counter_key,
+                .protocol = spec->match.protocol,
+                .n_ports = (uint8_t) spec->match.n_ports,
+        };
+        if (spec->partition)
+                s->flags |= CLASSIFIER_F_PARTITION;
+        if (fault_loss_in_classifier(spec)) {
+                s->flags |= CLASSIFIER_F_LOSS;
+                s->loss_prob = netem_percent_to_prob(spec->netem.loss);
+        }
+        if (spec->match.n_cidrs > 0) {
+                s->flags |= CLASSIFIER_F_CIDRS;
+                for (size_t i = 0; i < spec->match.n_cidrs; i++)
+                        s->flags |= spec->match.cidrs[i].family == AF_INET ? CLASSIFIER_F_CIDR4 : CLASSIFIER_F_CIDR6;
+        }
+        for (size_t i = 0; i < spec->match.n_ports && i < CLASSIFIER_PORT_RANGES_MAX; i++)
+                s->ports[i] = (struct classifier_port_range) { spec->match.ports[i].lo, spec->match.ports[i].hi };
+}
+
+typedef struct Plan {
+        struct classifier_device table;
         Fault *faults[TREE_CLASSES_MAX];
         uint16_t minors[TREE_CLASSES_MAX];
-        int results[RTNL_BATCH_MAX];
-        uint64_t want = 0, add, del;
-        RtnlError e = {};
         size_t n;
+        uint64_t want;                  /* classes the live faults need */
+} Plan;
+
+static void plan_device(Registry *r, Device *d, const Fault *skip, Plan *p) {
+        *p = (Plan) {};
+        p->n = device_faults(r, d, skip, p->faults, p->minors);
+        for (size_t i = 0; i < p->n; i++) {
+                if (p->minors[i])
+                        p->want |= 1ull << (p->minors[i] - 1);
+                fill_slot(&p->table.slots[i], p->faults[i], p->minors[i]);
+        }
+        p->table.n = (uint32_t) p->n;
+        p->table.direction = d->direction;
+        p->table.l2_len = d->l2_len;
+}
+
+static int queue_classes(Rtnl *rtnl, Device *d, const Plan *p, uint64_t which, uint16_t *ret_queued, unsigned *ret_n) {
+        unsigned q = 0;
+
+        for (size_t i = 0; i < p->n; i++)
+                if (p->minors[i] && (which & (1ull << (p->minors[i] - 1)))) {
+                        if (tree_queue_class_add(rtnl, d->ifindex, p->minors[i], &p->faults[i]->spec.netem) < 0)
+                                return -ENOBUFS;
+                        if (ret_queued)
+                                ret_queued[q] = p->minors[i];
+                        q++;
+                }
+        if (ret_n)
+                *ret_n = q;
+        return 0;
+}
+
+/* A fresh tree on d->ifindex: root, the classes, the classifier's filter. All or nothing. */
+static int tree_install(Registry *r, Rtnl *rtnl, Device *d, const Plan *p, RpcError *err) {
+        int results[RTNL_BATCH_MAX];
+        bool retried = false;
+        RtnlError e = {};
         int k;
 
-        n = device_faults(r, d, skip, faults, minors);
-        for (size_t i = 0; i < n; i++) {
-                want |= 1ull << (minors[i] - 1);
-                table.slots[i] = (struct classifier_slot) {
-                        .deadline_ns = (uint64_t) faults[i]->deadline_ns,
-                        .minor = minors[i],
-                        .fault_key = faults[i]->counter_key,
-                };
-        }
-        table.n = (uint32_t) n;
-
-        k = rtnl_open_in_netns(netns_fd, &rtnl);
+again:
+        k = classifier_device_update(r->classifier, d->key, &p->table);
         if (k < 0) {
-                rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to open rtnetlink in the target namespace");
+                rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to update the classifier's map");
                 return RPC_INTERNAL_ERROR;
         }
+        tree_queue_root_add(rtnl, d->ifindex);
+        if (queue_classes(rtnl, d, p, p->want, NULL, NULL) < 0)
+                goto too_big;
+        tree_queue_filter_add(rtnl, d->ifindex, d->key, classifier_prog_fd(r->classifier));
 
-        if (n == 0) {
-                if (!d->installed)
-                        return 0;
-                (void) classifier_device_update(r->classifier, d->key, NULL);
-                tree_queue_root_del(rtnl, d->ifindex);
-                k = rtnl_batch_commit(rtnl, NULL, &e);
-                /* Gone already (device or namespace removed, root replaced by somebody else): nothing of ours is
-                 * left to remove, and we must not touch what is there now. */
-                if (k < 0 && k != -ENOENT && k != -EINVAL && k != -ENODEV)
-                        log_debug("Removing the root on %s failed: %s", d->name, strerror(-k));
-                d->installed = false;
-                d->classes = 0;
+        k = rtnl_batch_commit(rtnl, results, &e);
+        if (k >= 0) {
+                d->classes = p->want;
                 return 0;
         }
 
-        if (!d->installed) {
-                bool retried = false;
+        /* Undo: the root takes everything below it along. */
+        if (results[0] == 0) {
+                tree_queue_root_del(rtnl, d->ifindex);
+                (void) rtnl_batch_commit(rtnl, NULL, NULL);
+        }
+        (void) classifier_device_update(r->classifier, d->key, NULL);
 
-again:
-                k = classifier_device_update(r->classifier, d->key, &table);
-                if (k < 0) {
-                        rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to update the classifier's map");
-                        return RPC_INTERNAL_ERROR;
-                }
-                tree_queue_root_add(rtnl, d->ifindex);
-                for (size_t i = 0; i < n; i++)
-                        if (tree_queue_class_add(rtnl, d->ifindex, minors[i], &faults[i]->spec.netem) < 0)
-                                goto too_big;
-                tree_queue_filter_add(rtnl, d->ifindex, d->key, classifier_prog_fd(r->classifier));
+        if (results[0] == -EEXIST) {
+                TreeRootState state;
+                char kind[32] = "";
 
-                k = rtnl_batch_commit(rtnl, results, &e);
-                if (k >= 0) {
-                        d->installed = true;
-                        d->classes = want;
-                        return 0;
-                }
-
-                /* Undo: the root takes everything below it along. */
-                if (results[0] == 0) {
+                if (tree_root_state(rtnl, d->ifindex, &state, kind, sizeof(kind)) >= 0 && state == TREE_ROOT_OURS &&
+                    !retried) {
+                        /* Our handle, but no fault of ours: left by an agent that was killed. */
+                        log_notice("Removing a stale chaoslet root on %s", d->name);
                         tree_queue_root_del(rtnl, d->ifindex);
                         (void) rtnl_batch_commit(rtnl, NULL, NULL);
+                        retried = true;
+                        goto again;
                 }
-                (void) classifier_device_update(r->classifier, d->key, NULL);
-
-                if (results[0] == -EEXIST) {
-                        TreeRootState state;
-                        char kind[32] = "";
-
-                        if (tree_root_state(rtnl, d->ifindex, &state, kind, sizeof(kind)) >= 0 &&
-                            state == TREE_ROOT_OURS && !retried) {
-                                /* Our handle, but no fault of ours: left by an agent that was killed. */
-                                log_notice("Removing a stale chaoslet root on %s", d->name);
-                                tree_queue_root_del(rtnl, d->ifindex);
-                                (void) rtnl_batch_commit(rtnl, NULL, NULL);
-                                retried = true;
-                                goto again;
-                        }
-                        rpc_error_set(err, RPC_CONFLICT, "The device's root qdisc belongs to somebody else");
-                        err->data = cJSON_CreateObject();
-                        cJSON_AddStringToObject(err->data, "device", d->name);
-                        cJSON_AddStringToObject(err->data, "qdisc", kind);
-                        cJSON_AddStringToObject(err->data, "reason",
-                                                "chaoslet never replaces a root qdisc it did not create");
-                        return RPC_CONFLICT;
-                }
-                kernel_error(err, &e, d, e.index == 0 ? "add root qdisc" : "add fault class");
-                return err->code;
+                return conflict_error(err, d, kind, "chaoslet never replaces a root qdisc it did not create");
         }
+        kernel_error(err, &e, d, e.index == 0 ? "add root qdisc" : "add fault class");
+        return err->code;
 
-        add = want & ~d->classes;
-        del = d->classes & ~want;
+too_big:
+        rtnl_batch_reset(rtnl);
+        (void) classifier_device_update(r->classifier, d->key, NULL);
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "The change does not fit in one netlink batch");
+        return RPC_INTERNAL_ERROR;
+}
+
+/* Live tree, new set of faults: add the classes that are new, switch the classifier over in one map update, then
+ * remove the classes no fault uses any more. Other faults' classes are never touched. */
+static int tree_update(Registry *r, Rtnl *rtnl, Device *d, const Plan *p, RpcError *err) {
+        uint64_t add = p->want & ~d->classes, del = d->classes & ~p->want;
+        int results[RTNL_BATCH_MAX];
+        RtnlError e = {};
+        int k;
 
         if (add) {
-                unsigned queued = 0;
                 uint16_t added[TREE_CLASSES_MAX];
+                unsigned queued = 0;
 
-                for (size_t i = 0; i < n; i++)
-                        if (add & (1ull << (minors[i] - 1))) {
-                                if (tree_queue_class_add(rtnl, d->ifindex, minors[i], &faults[i]->spec.netem) < 0)
-                                        goto too_big;
-                                added[queued++] = minors[i];
-                        }
+                if (queue_classes(rtnl, d, p, add, added, &queued) < 0) {
+                        rtnl_batch_reset(rtnl);
+                        rpc_error_set(err, RPC_INTERNAL_ERROR, "The change does not fit in one netlink batch");
+                        return RPC_INTERNAL_ERROR;
+                }
                 k = rtnl_batch_commit(rtnl, results, &e);
                 if (k < 0) {
                         /* Each class is two messages (class, leaf); remove every class that made it. */
@@ -265,9 +318,12 @@ again:
                 }
         }
 
-        /* The classifier switches over in one map update, before any class it might still pick goes away. */
-        k = classifier_device_update(r->classifier, d->key, &table);
+        k = classifier_device_update(r->classifier, d->key, &p->table);
         if (k < 0) {
+                for (unsigned m = 1; m <= TREE_CLASSES_MAX; m++)
+                        if (add & (1ull << (m - 1)))
+                                tree_queue_class_del(rtnl, d->ifindex, (uint16_t) m);
+                (void) rtnl_batch_commit(rtnl, NULL, NULL);
                 rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to update the classifier's map");
                 return RPC_INTERNAL_ERROR;
         }
@@ -283,11 +339,138 @@ again:
                 d->classes &= ~del;
         }
         return 0;
+}
 
-too_big:
-        rtnl_batch_reset(rtnl);
-        rpc_error_set(err, RPC_INTERNAL_ERROR, "The change does not fit in one netlink batch");
-        return RPC_INTERNAL_ERROR;
+/* Resolve the IFB's ifindex by name, inside the namespace. */
+static int ifb_lookup(int netns_fd, const char *name, int *ret) {
+        char *names[] = { (char *) name, NULL };
+        Link link;
+        int k;
+
+        k = links_resolve(netns_fd, names, 1, &link, NULL);
+        if (k < 0)
+                return k;
+        *ret = link.ifindex;
+        return 0;
+}
+
+/* Ingress: the IFB, its tree, and the hook that feeds it. All or nothing. */
+static int ingress_install(Registry *r, Rtnl *rtnl, int netns_fd, Device *d, const Plan *p, RpcError *err) {
+        int results[RTNL_BATCH_MAX];
+        bool retried = false;
+        RtnlError e = {};
+        int k;
+
+again:
+        ifb_queue_create(rtnl, d->name);
+        k = rtnl_batch_commit(rtnl, results, &e);
+        if (k == -EEXIST && !retried && ifb_lookup(netns_fd, d->name, &d->ifindex) >= 0) {
+                /* Our name, but no fault of ours: left by an agent that was killed. With it goes the hook that
+                 * fed it: mirred to a device that no longer exists drops nothing, but the clsact stays ours. */
+                log_notice("Removing a stale chaoslet IFB %s and the ingress hook on %s", d->name, d->link_name);
+                ingress_queue_clsact_del(rtnl, d->link_ifindex);
+                ifb_queue_delete(rtnl, d->ifindex);
+                (void) rtnl_batch_commit(rtnl, NULL, NULL);
+                retried = true;
+                goto again;
+        }
+        if (k < 0) {
+                kernel_error(err, &e, d, "create the IFB device");
+                return err->code;
+        }
+        k = ifb_lookup(netns_fd, d->name, &d->ifindex);
+        if (k >= 0) {
+                ifb_queue_up(rtnl, d->ifindex);
+                k = rtnl_batch_commit(rtnl, NULL, &e);
+        }
+        if (k < 0) {
+                rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to bring chaoslet's IFB device up");
+                goto fail_ifb;
+        }
+
+        k = tree_install(r, rtnl, d, p, err);
+        if (k < 0)
+                goto fail_ifb;
+
+        ingress_queue_clsact_add(rtnl, d->link_ifindex);
+        ingress_queue_redirect(rtnl, d->link_ifindex, classifier_ingress_prog_fd(r->classifier), d->ifindex);
+        k = rtnl_batch_commit(rtnl, results, &e);
+        if (k < 0) {
+                if (results[0] == 0) {
+                        ingress_queue_clsact_del(rtnl, d->link_ifindex);
+                        (void) rtnl_batch_commit(rtnl, NULL, NULL);
+                }
+                (void) classifier_device_update(r->classifier, d->key, NULL);
+                if (results[0] == -EEXIST)
+                        conflict_error(err, d, "clsact",
+                                       "the device already has a clsact qdisc, which chaoslet does not share");
+                else
+                        kernel_error(err, &e, d, "add the ingress hook");
+                goto fail_ifb;
+        }
+        return 0;
+
+fail_ifb:
+        /* Deleting the IFB takes its tree along. */
+        ifb_queue_delete(rtnl, d->ifindex);
+        (void) rtnl_batch_commit(rtnl, NULL, NULL);
+        d->ifindex = 0;
+        d->classes = 0;
+        return err->code ? err->code : RPC_INTERNAL_ERROR;
+}
+
+static void device_uninstall(Registry *r, Rtnl *rtnl, Device *d) {
+        RtnlError e = {};
+        int k;
+
+        (void) classifier_device_update(r->classifier, d->key, NULL);
+        if (d->direction == CLASSIFIER_DIR_INGRESS) {
+                ingress_queue_clsact_del(rtnl, d->link_ifindex);
+                ifb_queue_delete(rtnl, d->ifindex);
+        } else
+                tree_queue_root_del(rtnl, d->ifindex);
+        k = rtnl_batch_commit(rtnl, NULL, &e);
+        /* Gone already (device or namespace removed, root replaced by somebody else): nothing of ours is left to
+         * remove, and we must not touch what is there now. */
+        if (k < 0 && k != -ENOENT && k != -EINVAL && k != -ENODEV)
+                log_debug("Removing chaoslet's tree on %s failed: %s", d->name, strerror(-k));
+        d->installed = false;
+        d->classes = 0;
+        if (d->direction == CLASSIFIER_DIR_INGRESS)
+                d->ifindex = 0;
+}
+
+/* Bring one device's kernel state to what its live faults ask for: the one path every apply, recover, expiry and
+ * cleanup goes through. skip is a fault being removed. On failure the device is left as it was. */
+static int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcError *err) {
+        _cleanup_(rtnl_freep) Rtnl *rtnl = NULL;
+        Plan plan;
+        int k;
+
+        plan_device(r, d, skip, &plan);
+
+        k = rtnl_open_in_netns(netns_fd, &rtnl);
+        if (k < 0) {
+                rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to open rtnetlink in the target namespace");
+                return RPC_INTERNAL_ERROR;
+        }
+
+        if (plan.n == 0) {
+                if (d->installed)
+                        device_uninstall(r, rtnl, d);
+                return 0;
+        }
+        if (d->installed)
+                return tree_update(r, rtnl, d, &plan, err);
+
+        if (d->direction == CLASSIFIER_DIR_INGRESS)
+                k = ingress_install(r, rtnl, netns_fd, d, &plan, err);
+        else
+                k = tree_install(r, rtnl, d, &plan, err);
+        if (k < 0)
+                return k;
+        d->installed = true;
+        return 0;
 }
 
 /* The namespace is gone: so is everything we had put in it. */
@@ -365,7 +548,11 @@ static int check_features(Registry *r, const FaultSpec *spec, RpcError *err) {
                 return feature_missing(err, "sch_htb", "chaoslet's root qdisc is htb");
         if (!r->features.has[FEATURE_CLS_BPF])
                 return feature_missing(err, "cls_bpf", "the classifier is attached with cls_bpf");
-        if (spec->netem.set && !r->features.has[FEATURE_SCH_NETEM])
+        if (spec->direction != DIRECTION_EGRESS && !r->features.has[FEATURE_IFB])
+                return feature_missing(err, "ifb", "ingress faults run on chaoslet's IFB device");
+        if (spec->direction != DIRECTION_EGRESS && !r->features.has[FEATURE_CLSACT])
+                return feature_missing(err, "clsact", "ingress faults are fed to the IFB from a clsact hook");
+        if (fault_needs_class(spec) && !r->features.has[FEATURE_SCH_NETEM])
                 return feature_missing(err, "sch_netem",
                                        "the kernel has no netem qdisc (on some distributions it ships in an extra "
                                        "modules package, such as kernel-modules-extra)");
@@ -435,7 +622,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         char tbuf[4200];
         size_t n_links = 0, missing = 0;
         Fault *f, *existing;
-        bool have_key = false;
+        bool have_key = false, have_cidrs = false;
         unsigned key;
         int k;
 
@@ -525,34 +712,54 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         have_key = true;
         (void) classifier_counters_reset(r->classifier, key);
 
-        /* Place the fault on each device: a free class minor there. */
-        for (size_t i = 0; i < n_links; i++) {
-                Device *d;
-                uint64_t used;
-                unsigned m;
-
-                k = device_get(r, f->netns, &links[i], &d);
-                if (k < 0) {
-                        rpc_error_set(err, RPC_INTERNAL_ERROR, "Out of device slots");
-                        k = RPC_INTERNAL_ERROR;
-                        goto fail_devices;
-                }
-                used = d->classes;
-                for (Fault *g = r->faults; g; g = g->next)
-                        for (size_t j = 0; j < g->n_devices; j++)
-                                if (g->devices[j].device == d)
-                                        used |= 1ull << (g->devices[j].minor - 1);
-                for (m = 1; m <= TREE_CLASSES_MAX && (used & (1ull << (m - 1))); m++)
-                        ;
-                if (m > TREE_CLASSES_MAX) {
-                        rpc_error_set(err, RPC_INVALID_PARAMS, "Too many faults on one device");
-                        rpc_error_set_field(err, "device", "the device already carries 64 live faults");
-                        cJSON_AddStringToObject(err->data, "device", d->name);
-                        k = RPC_INVALID_PARAMS;
-                        goto fail_devices;
-                }
-                f->devices[f->n_devices++] = (FaultDevice) { .device = d, .minor = (uint16_t) m };
+        k = classifier_cidrs_add(r->classifier, key, spec->match.cidrs, spec->match.n_cidrs);
+        if (k < 0) {
+                rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to load the fault's CIDRs into the classifier");
+                k = RPC_INTERNAL_ERROR;
+                goto fail;
         }
+        have_cidrs = true;
+
+        /* Place the fault on each device and direction: a slot in its table, and a class if it needs one. */
+        for (size_t i = 0; i < n_links; i++)
+                for (uint8_t dir = CLASSIFIER_DIR_EGRESS; dir <= CLASSIFIER_DIR_INGRESS; dir++) {
+                        uint64_t used;
+                        unsigned m = 0, count = 0;
+                        Device *d;
+
+                        if ((dir == CLASSIFIER_DIR_EGRESS && spec->direction == DIRECTION_INGRESS) ||
+                            (dir == CLASSIFIER_DIR_INGRESS && spec->direction == DIRECTION_EGRESS))
+                                continue;
+
+                        k = device_get(r, f->netns, &links[i], dir, &d);
+                        if (k < 0) {
+                                rpc_error_set(err, RPC_INTERNAL_ERROR, "Out of device slots");
+                                k = RPC_INTERNAL_ERROR;
+                                goto fail_devices;
+                        }
+                        /* Placed before the check, so a failure releases a device this fault created. */
+                        f->devices[f->n_devices++] = (FaultDevice) { .device = d };
+
+                        used = d->classes;
+                        for (Fault *g = r->faults; g; g = g->next)
+                                for (size_t j = 0; j < g->n_devices; j++)
+                                        if (g->devices[j].device == d) {
+                                                count++;
+                                                if (g->devices[j].minor)
+                                                        used |= 1ull << (g->devices[j].minor - 1);
+                                        }
+                        if (count >= CLASSIFIER_FAULTS_MAX) {
+                                rpc_error_set(err, RPC_INVALID_PARAMS, "Too many faults on one device");
+                                rpc_error_set_field(err, "device", "the device already carries 64 live faults");
+                                cJSON_AddStringToObject(err->data, "device", d->link_name);
+                                k = RPC_INVALID_PARAMS;
+                                goto fail_devices;
+                        }
+                        if (fault_needs_class(spec))
+                                for (m = 1; m <= TREE_CLASSES_MAX && (used & (1ull << (m - 1))); m++)
+                                        ;
+                        f->devices[f->n_devices - 1].minor = (uint16_t) m;
+                }
 
         if (spec->id[0])
                 snprintf(f->id, sizeof(f->id), "%s", spec->id);
@@ -590,6 +797,8 @@ fail_devices:
         for (size_t i = 0; i < f->n_devices; i++)
                 device_release(r, f->devices[i].device);
 fail:
+        if (have_cidrs)
+                classifier_cidrs_remove(r->classifier, key, spec->match.cidrs, spec->match.n_cidrs);
         if (have_key)
                 bit_set(r->counter_keys, f->counter_key, false);
         free(f);
@@ -612,7 +821,7 @@ static void fault_remove(Registry *r, Fault *f, const char *why) {
                 else {
                         RpcError e = {};
                         if (device_sync(r, d, fd, f, &e) < 0)
-                                log_warning("Failed to remove fault %s from %s: %s", f->id, d->name, e.message);
+                                log_warning("Failed to remove fault %s from %s: %s", f->id, d->link_name, e.message);
                         rpc_error_done(&e);
                 }
         }
@@ -620,6 +829,8 @@ static void fault_remove(Registry *r, Fault *f, const char *why) {
         fault_unlink(r, f);
         for (size_t i = 0; i < f->n_devices; i++)
                 device_release(r, f->devices[i].device);
+        /* Only now: until every device stopped consulting them, the fault's rules had to stay whole. */
+        classifier_cidrs_remove(r->classifier, f->counter_key, f->spec.match.cidrs, f->spec.match.n_cidrs);
 
         log_info("%s fault %s on %s%s", why, f->id, target_describe(&f->spec.target, tbuf, sizeof(tbuf)),
                  k < 0 ? " (its network namespace is gone)" : "");
@@ -683,6 +894,7 @@ void registry_done(Registry *r) {
 
 cJSON *fault_to_json(Registry *r, const Fault *f) {
         cJSON *o = cJSON_CreateObject(), *t, *devs;
+        struct classifier_counters c;
         char buf[64];
 
         cJSON_AddStringToObject(o, "id", f->id);
@@ -694,10 +906,21 @@ cJSON *fault_to_json(Registry *r, const Fault *f) {
                 cJSON_AddStringToObject(t, "netns", f->spec.target.netns);
         cJSON_AddNumberToObject(t, "netns_inode", (double) f->netns.ino);
         devs = cJSON_AddArrayToObject(o, "devices");
-        for (size_t i = 0; i < f->n_devices; i++)
-                cJSON_AddItemToArray(devs, cJSON_CreateString(f->devices[i].device->name));
+        for (size_t i = 0; i < f->n_devices; i++) {
+                bool seen = false;
+                for (size_t j = 0; j < i; j++)
+                        seen = seen || f->devices[j].device->link_ifindex == f->devices[i].device->link_ifindex;
+                if (!seen)
+                        cJSON_AddItemToArray(devs, cJSON_CreateString(f->devices[i].device->link_name));
+        }
         cJSON_AddStringToObject(o, "applied_at", format_rfc3339(f->applied_at_ns, buf, sizeof(buf)));
         cJSON_AddStringToObject(o, "expires_at", format_rfc3339(f->expires_at_ns, buf, sizeof(buf)));
         cJSON_AddItemToObject(o, "spec", fault_spec_to_json(&f->spec));
+        if (classifier_counters_read(r->classifier, f->counter_key, &c) >= 0) {
+                cJSON *co = cJSON_AddObjectToObject(o, "counters");
+                cJSON_AddNumberToObject(co, "matched_packets", (double) c.matched_packets);
+                cJSON_AddNumberToObject(co, "matched_bytes", (double) c.matched_bytes);
+                cJSON_AddNumberToObject(co, "dropped_packets", (double) c.dropped_packets);
+        }
         return o;
 }

@@ -32,18 +32,23 @@ struct Fault {
         int64_t expires_at_ns;          /* CLOCK_REALTIME, for display */
         int64_t deadline_ns;            /* CLOCK_MONOTONIC, what the timer and the classifier act on */
         uint32_t counter_key;
-        FaultDevice devices[FAULT_DEVICES_MAX];
+        FaultDevice devices[2 * FAULT_DEVICES_MAX];   /* egress and/or ingress per link */
         size_t n_devices;
         Fault *next;
 };
 
-/* A device chaoslet manages: one namespace's interface, with chaoslet's tree on it while any fault lives there. */
+/* One direction of one interface in one namespace, with chaoslet's tree on it while any fault lives there. Egress:
+ * the tree is on the interface itself. Ingress: on chaoslet's IFB, fed by a clsact hook on the interface. */
 struct Device {
         NetnsId netns;
-        int ifindex;
-        char name[16];
+        int link_ifindex;               /* the interface the faults are about */
+        char link_name[16];
+        uint8_t direction;              /* CLASSIFIER_DIR_* */
+        int ifindex;                    /* where the tree is: the interface, or the IFB (0 while there is none) */
+        char name[16];                  /* ditto */
         uint16_t key;                   /* the classifier's device key, TREE_DEVICE_KEY_MIN.. */
-        bool installed;                 /* our root is on the device */
+        uint8_t l2_len;                 /* link_l2_len() of the interface */
+        bool installed;                 /* our root (and for ingress, the IFB and the hook) are there */
         uint64_t classes;               /* bit m-1: class c4a0:m and its leaf exist */
         Device *next;
 };

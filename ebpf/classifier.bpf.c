@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The chaoslet classifier: attached in direct-action mode as a cls_bpf filter on chaoslet's root qdisc. Picks the
- * class of the first live fault that matches a packet, or drops it for partition and classifier-side loss.
- * Only __sk_buff and UAPI headers: no vmlinux.h, no CO-RE, so it loads on 5.x and 6.x kernels alike, JIT or not. */
+/* The chaoslet classifier: attached in direct-action mode as a cls_bpf filter on chaoslet's root qdisc (a device's
+ * own for egress, chaoslet's IFB for ingress). Picks the class of the first live fault whose rule matches a packet,
+ * or drops the packet for a partition and for classifier-side loss.
+ *
+ * Only __sk_buff, bpf_skb_load_bytes() and UAPI headers: no vmlinux.h, no CO-RE, no direct packet access, so it
+ * loads on 5.x and 6.x kernels alike, JIT or interpreter. */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
 #include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "classifier.h"
+
+#ifndef IPPROTO_ICMPV6
+#define IPPROTO_ICMPV6 58
+#endif
 
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
@@ -22,11 +32,135 @@ struct {
         __type(value, struct classifier_counters);
 } counters SEC(".maps");
 
-static __always_inline int slot_matches(const struct classifier_slot *s, struct __sk_buff *skb, __u64 now) {
-        if (s->deadline_ns && now >= s->deadline_ns)
+struct {
+        __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+        __uint(max_entries, CLASSIFIER_CIDRS_MAX);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, struct classifier_lpm4);
+        __type(value, __u8);
+} cidrs4 SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+        __uint(max_entries, CLASSIFIER_CIDRS_MAX);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, struct classifier_lpm6);
+        __type(value, __u8);
+} cidrs6 SEC(".maps");
+
+/* What a rule looks at, taken from the packet once. */
+struct packet {
+        __u8 family;            /* 4, 6, or 0: not IP */
+        __u8 protocol;
+        __u8 has_port;
+        __u16 port;             /* host order: the remote end's port */
+        __u8 addr[16];          /* the remote end's address */
+};
+
+/* Walk at most this many IPv6 extension headers looking for the transport header. */
+#define IPV6_EXT_MAX 4
+
+static __always_inline void parse(struct __sk_buff *skb, const struct classifier_device *dev, struct packet *p) {
+        __u32 off = dev->l2_len, ports_off;
+        int ingress = dev->direction == CLASSIFIER_DIR_INGRESS;
+        __u16 ports[2];
+
+        if (skb->protocol == bpf_htons(ETH_P_IP)) {
+                __u8 vihl, proto;
+                __u16 frag;
+
+                if (bpf_skb_load_bytes(skb, off, &vihl, 1) < 0 ||
+                    bpf_skb_load_bytes(skb, off + 9, &proto, 1) < 0 ||
+                    bpf_skb_load_bytes(skb, off + 6, &frag, 2) < 0 ||
+                    bpf_skb_load_bytes(skb, off + (ingress ? 12 : 16), p->addr, 4) < 0)
+                        return;
+                p->family = 4;
+                p->protocol = proto;
+                /* A non-first fragment has no transport header: it has no port. */
+                if (bpf_ntohs(frag) & 0x1fff)
+                        return;
+                ports_off = off + (vihl & 0x0f) * 4;
+        } else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+                __u8 next;
+
+                if (bpf_skb_load_bytes(skb, off + 6, &next, 1) < 0 ||
+                    bpf_skb_load_bytes(skb, off + (ingress ? 8 : 24), p->addr, 16) < 0)
+                        return;
+                p->family = 6;
+                ports_off = off + 40;
+                for (int i = 0; i < IPV6_EXT_MAX; i++) {
+                        __u8 ext[2];
+
+                        /* hop-by-hop, routing, destination options: length in 8-octet units past the first 8 */
+                        if (next != 0 && next != 43 && next != 60 && next != 44)
+                                break;
+                        if (bpf_skb_load_bytes(skb, ports_off, ext, 2) < 0)
+                                return;
+                        if (next == 44) {
+                                __u16 frag;
+                                if (bpf_skb_load_bytes(skb, ports_off + 2, &frag, 2) < 0)
+                                        return;
+                                next = ext[0];
+                                ports_off += 8;
+                                if (bpf_ntohs(frag) & 0xfff8)
+                                        break; /* non-first fragment */
+                                continue;
+                        }
+                        next = ext[0];
+                        ports_off += (ext[1] + 1) * 8;
+                }
+                p->protocol = next;
+        } else
+                return;
+
+        if (p->protocol != IPPROTO_TCP && p->protocol != IPPROTO_UDP && p->protocol != IPPROTO_SCTP)
+                return;
+        if (bpf_skb_load_bytes(skb, ports_off, ports, 4) < 0)
+                return;
+        p->has_port = 1;
+        p->port = bpf_ntohs(ingress ? ports[0] : ports[1]);
+}
+
+static __always_inline int addr_matches(const struct classifier_slot *s, const struct packet *p) {
+        if (!(s->flags & CLASSIFIER_F_CIDRS))
+                return 1;
+        if (p->family == 4 && (s->flags & CLASSIFIER_F_CIDR4)) {
+                struct classifier_lpm4 k = { .prefixlen = 64, .fault_key = bpf_htonl(s->fault_key) };
+
+                __builtin_memcpy(k.addr, p->addr, 4);
+                return bpf_map_lookup_elem(&cidrs4, &k) != 0;
+        }
+        if (p->family == 6 && (s->flags & CLASSIFIER_F_CIDR6)) {
+                struct classifier_lpm6 k = { .prefixlen = 160, .fault_key = bpf_htonl(s->fault_key) };
+
+                __builtin_memcpy(k.addr, p->addr, 16);
+                return bpf_map_lookup_elem(&cidrs6, &k) != 0;
+        }
+        return 0;
+}
+
+static __always_inline int protocol_matches(const struct classifier_slot *s, const struct packet *p) {
+        if (s->protocol == 0)
+                return 1;
+        if (p->family == 0)
                 return 0;
-        /* Rules (CIDRs, ports, protocol) extend this. Today every live fault matches all traffic. */
-        return 1;
+        if (s->protocol == IPPROTO_ICMP)
+                return p->protocol == (p->family == 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+        return p->protocol == s->protocol;
+}
+
+static __always_inline int port_matches(const struct classifier_slot *s, const struct packet *p) {
+        if (s->n_ports == 0)
+                return 1;
+        if (!p->has_port)
+                return 0;
+        for (int i = 0; i < CLASSIFIER_PORT_RANGES_MAX; i++) {
+                if (i >= s->n_ports)
+                        break;
+                if (p->port >= s->ports[i].lo && p->port <= s->ports[i].hi)
+                        return 1;
+        }
+        return 0;
 }
 
 SEC("tc")
@@ -35,11 +169,15 @@ int chaoslet_classify(struct __sk_buff *skb) {
          * device's key (see classifier.h). */
         __u32 key = skb->tc_classid;
         struct classifier_device *dev;
-        __u64 now = bpf_ktime_get_ns();
+        struct packet p = {};
+        __u64 now;
 
         dev = bpf_map_lookup_elem(&devices, &key);
         if (!dev)
                 goto unmatched;
+
+        now = bpf_ktime_get_ns();
+        parse(skb, dev, &p);
 
         for (__u32 i = 0; i < CLASSIFIER_FAULTS_MAX; i++) {
                 const struct classifier_slot *s;
@@ -48,7 +186,10 @@ int chaoslet_classify(struct __sk_buff *skb) {
                 if (i >= dev->n)
                         break;
                 s = &dev->slots[i];
-                if (!slot_matches(s, skb, now))
+                /* Past its deadline a fault is inert, whether or not the agent is alive to remove it. */
+                if (s->deadline_ns && now >= s->deadline_ns)
+                        continue;
+                if (!protocol_matches(s, &p) || !port_matches(s, &p) || !addr_matches(s, &p))
                         continue;
 
                 c = bpf_map_lookup_elem(&counters, &s->fault_key);
@@ -62,7 +203,8 @@ int chaoslet_classify(struct __sk_buff *skb) {
                                 c->dropped_packets++;
                         return TC_ACT_SHOT;
                 }
-                /* Only the minor: the kernel ORs in the filter's own major (cls_bpf, direct-action). */
+                /* Only the minor: the kernel ORs in the filter's own major (cls_bpf, direct-action). Minor 0 for a
+                 * fault without a class: the packet survived its loss, and goes on unshaped. */
                 skb->tc_classid = s->minor;
                 return TC_ACT_OK;
         }
@@ -71,6 +213,14 @@ unmatched:
         /* Minor 0 is the qdisc itself: htb sends the packet to its direct queue, unshaped. */
         skb->tc_classid = 0;
         return TC_ACT_OK;
+}
+
+/* Ingress: a classic-mode filter on the device's clsact ingress hook. Returning -1 means "match, use the filter's
+ * own result", and the filter's act_mirred then hands the packet to chaoslet's IFB, where chaoslet_classify picks
+ * the fault. bpf_redirect() to an IFB loses packets on 6.1 kernels; mirred works on every kernel (DESIGN.md). */
+SEC("tc")
+int chaoslet_ingress(struct __sk_buff *skb) {
+        return -1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -7,6 +7,38 @@
 
 /* At most this many live faults per device, in application order. */
 #define CLASSIFIER_FAULTS_MAX 64
+#define CLASSIFIER_PORT_RANGES_MAX 16
+
+/* Which address of a packet a fault's CIDRs and ports name: the remote end. Egress: destination; ingress (on
+ * chaoslet's IFB): source. */
+enum {
+        CLASSIFIER_DIR_EGRESS = 0,
+        CLASSIFIER_DIR_INGRESS = 1,
+};
+
+enum {
+        CLASSIFIER_F_PARTITION = 1 << 0,   /* drop every matched packet */
+        CLASSIFIER_F_LOSS = 1 << 1,        /* drop matched packets with probability loss_prob */
+        CLASSIFIER_F_CIDR4 = 1 << 2,       /* the fault has IPv4 CIDRs: an IPv4 packet must hit one */
+        CLASSIFIER_F_CIDR6 = 1 << 3,       /* the fault has IPv6 CIDRs: an IPv6 packet must hit one */
+        CLASSIFIER_F_CIDRS = 1 << 4,       /* the fault names addresses at all: a family without CIDRs misses */
+};
+
+struct classifier_port_range {
+        __u16 lo, hi;                      /* host byte order, inclusive */
+};
+
+struct classifier_slot {
+        __u64 deadline_ns;      /* bpf_ktime_get_ns() clock (CLOCK_MONOTONIC); 0: none */
+        __u16 minor;            /* the fault's class minor on this device; 0: no class (drop-only faults) */
+        __u16 flags;            /* CLASSIFIER_F_* */
+        __u32 loss_prob;        /* 0..UINT32_MAX */
+        __u32 fault_key;        /* counters, and the CIDR sets' key prefix */
+        __u8 protocol;          /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP (ICMPv6 for IPv6 packets), 0: all */
+        __u8 n_ports;           /* 0: any port */
+        __u16 pad;
+        struct classifier_port_range ports[CLASSIFIER_PORT_RANGES_MAX];
+};
 
 /* One device's live faults, keyed by an agent-wide unique 16-bit device key.
  *
@@ -15,24 +47,26 @@
  * field is 16 bits wide, so only the classid's minor survives. chaoslet therefore attaches the filter with classid
  * <root major>:<device key>. In direct-action mode the kernel then builds the result as
  * TC_H_MAJ(filter classid) | skb->tc_classid, so the program writes back just the class minor. */
-struct classifier_slot {
-        __u64 deadline_ns;      /* bpf_ktime_get_ns() clock (CLOCK_MONOTONIC); 0: none */
-        __u16 minor;            /* the fault's class minor on this device */
-        __u16 flags;            /* CLASSIFIER_F_* */
-        __u32 loss_prob;        /* drop probability, 0..UINT32_MAX, decided here (no netem needed) */
-        __u32 fault_key;        /* index into the counters map */
-        __u32 pad;
-};
-
 struct classifier_device {
         __u32 n;
-        __u32 pad;
+        __u8 direction;         /* CLASSIFIER_DIR_* */
+        __u8 l2_len;            /* bytes before the network header: 14 on Ethernet-like devices, 0 on L3 ones */
+        __u16 pad;
         struct classifier_slot slots[CLASSIFIER_FAULTS_MAX];
 };
 
-enum {
-        CLASSIFIER_F_PARTITION = 1 << 0,
-        CLASSIFIER_F_LOSS = 1 << 1,
+/* CIDR sets, one LPM trie per family shared by every fault: the key's first 32 bits are the fault key (always
+ * matched in full), then the address. */
+struct classifier_lpm4 {
+        __u32 prefixlen;        /* 32 + the CIDR's length */
+        __u32 fault_key;        /* big-endian, so it is the key's leading bits */
+        __u8 addr[4];
+};
+
+struct classifier_lpm6 {
+        __u32 prefixlen;
+        __u32 fault_key;
+        __u8 addr[16];
 };
 
 struct classifier_counters {
@@ -43,3 +77,4 @@ struct classifier_counters {
 
 #define CLASSIFIER_DEVICES_MAX 4096
 #define CLASSIFIER_COUNTERS_MAX 65536
+#define CLASSIFIER_CIDRS_MAX (1u << 20)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -87,6 +89,47 @@ int classifier_load(Classifier **ret) {
 
 int classifier_prog_fd(const Classifier *c) {
         return bpf_program__fd(c->skel->progs.chaoslet_classify);
+}
+
+int classifier_ingress_prog_fd(const Classifier *c) {
+        return bpf_program__fd(c->skel->progs.chaoslet_ingress);
+}
+
+static int cidr_op(Classifier *c, uint32_t fault_key, const Cidr *x, bool add) {
+        uint8_t one = 1;
+        int fd, k;
+
+        if (x->family == AF_INET) {
+                struct classifier_lpm4 key = { .prefixlen = 32 + x->prefixlen, .fault_key = htonl(fault_key) };
+
+                memcpy(key.addr, x->addr, 4);
+                fd = bpf_map__fd(c->skel->maps.cidrs4);
+                k = add ? bpf_map_update_elem(fd, &key, &one, BPF_ANY) : bpf_map_delete_elem(fd, &key);
+        } else {
+                struct classifier_lpm6 key = { .prefixlen = 32 + x->prefixlen, .fault_key = htonl(fault_key) };
+
+                memcpy(key.addr, x->addr, 16);
+                fd = bpf_map__fd(c->skel->maps.cidrs6);
+                k = add ? bpf_map_update_elem(fd, &key, &one, BPF_ANY) : bpf_map_delete_elem(fd, &key);
+        }
+        return k < 0 ? negative_errno() : 0;
+}
+
+int classifier_cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                int k = cidr_op(c, fault_key, &cidrs[i], true);
+                if (k < 0) {
+                        classifier_cidrs_remove(c, fault_key, cidrs, i);
+                        return k;
+                }
+        }
+        return 0;
+}
+
+void classifier_cidrs_remove(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n) {
+        /* Duplicates in the list were one map entry: the second delete finds nothing, which is fine. */
+        for (size_t i = 0; i < n; i++)
+                (void) cidr_op(c, fault_key, &cidrs[i], false);
 }
 
 int classifier_device_update(Classifier *c, uint16_t device_key, const struct classifier_device *dev) {

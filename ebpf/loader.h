@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "cidr.h"
 #include "classifier.h"
 
 /* The classifier, loaded once per agent from the skeleton embedded in the binary, and shared by every device. */
@@ -13,6 +15,12 @@ int classifier_load(Classifier **ret);
 Classifier *classifier_free(Classifier *c);
 
 int classifier_prog_fd(const Classifier *c);
+/* The classic-mode "match everything" program of the clsact ingress hook (the filter's mirred does the work). */
+int classifier_ingress_prog_fd(const Classifier *c);
+
+/* A fault's CIDR set: add every prefix, or remove them all again. Adding rolls back what it added on failure. */
+int classifier_cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n);
+void classifier_cidrs_remove(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n);
 
 /* Replace a device's live-fault table in one map update: the classifier sees the old table or the new, never a
  * mix. n == 0 removes the device's entry. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
 
+#include "ifb.h"
 #include "links.h"
 #include "macro.h"
 #include "netns.h"
@@ -47,6 +49,7 @@ static int link_cmp(const void *a, const void *b) {
 static void link_from_nl(struct rtnl_link *l, Link *ret) {
         ret->ifindex = rtnl_link_get_ifindex(l);
         ret->flags = rtnl_link_get_flags(l);
+        ret->arptype = rtnl_link_get_arptype(l);
         snprintf(ret->name, sizeof(ret->name), "%s", rtnl_link_get_name(l) ?: "");
 }
 
@@ -66,7 +69,8 @@ int links_list(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
                 Link link;
 
                 link_from_nl(l, &link);
-                if (link.flags & IFF_LOOPBACK)
+                /* Loopback is never a default target, and chaoslet's own IFBs are not the target's devices. */
+                if ((link.flags & IFF_LOOPBACK) || strncmp(link.name, IFB_NAME_PREFIX, strlen(IFB_NAME_PREFIX)) == 0)
                         continue;
                 if (n >= max)
                         return -E2BIG;
@@ -99,4 +103,8 @@ int links_resolve(int netns_fd, char *const *names, size_t n, Link *ret, size_t 
                 rtnl_link_put(l);
         }
         return 0;
+}
+
+unsigned link_l2_len(const Link *l) {
+        return l->arptype == ARPHRD_ETHER || l->arptype == ARPHRD_LOOPBACK ? 14 : 0;
 }

@@ -10,7 +10,12 @@ typedef struct Link {
         int ifindex;
         char name[IF_NAMESIZE];
         unsigned flags;         /* IFF_* */
+        unsigned arptype;       /* ARPHRD_* */
 } Link;
+
+/* Bytes before the network header in a packet on this device, as tc sees it: Ethernet-like devices carry a
+ * 14-byte header, L3 devices (tun, wireguard, ipip) none. */
+unsigned link_l2_len(const Link *l);
 
 #define LINKS_MAX 256
 

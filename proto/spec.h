@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cidr.h"
 #include "netem.h"
 
 #define FAULT_ID_MAX 128
@@ -27,12 +28,42 @@ typedef struct FaultTarget {
         char *netns;            /* TARGET_NETNS: absolute path */
 } FaultTarget;
 
+#define MATCH_CIDRS_MAX 65536
+#define MATCH_PORT_RANGES_MAX 16
+
+typedef enum FaultDirection {
+        DIRECTION_EGRESS,
+        DIRECTION_INGRESS,
+        DIRECTION_BOTH,
+        _DIRECTION_MAX,
+        _DIRECTION_INVALID = -EINVAL,
+} FaultDirection;
+
+const char *fault_direction_to_string(FaultDirection d);
+
+typedef struct PortRange {
+        uint16_t lo, hi;
+} PortRange;
+
+/* Which packets a fault hits, named by their remote end: the destination on egress, the source on ingress.
+ * Empty members match everything. */
+typedef struct FaultMatch {
+        Cidr *cidrs;            /* owned */
+        size_t n_cidrs;
+        PortRange ports[MATCH_PORT_RANGES_MAX];
+        size_t n_ports;
+        uint8_t protocol;       /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP; 0: all */
+} FaultMatch;
+
 typedef struct FaultSpec {
         char id[FAULT_ID_MAX + 1];      /* empty: the agent picks one */
         FaultTarget target;
         char **devices;                 /* NULL-terminated; NULL means every non-loopback device */
         size_t n_devices;
         NetemParams netem;
+        FaultMatch match;
+        FaultDirection direction;       /* default egress */
+        bool partition;                 /* drop every matched packet; excludes netem */
         int64_t duration_ns;            /* 0: none given */
 } FaultSpec;
 

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_mirred.h>
+#include <net/if.h>
+#include <stdio.h>
+
+#include <libmnl/libmnl.h>
+
+#include "ifb.h"
+
+void ifb_name(int parent_ifindex, char *buf, size_t len) {
+        snprintf(buf, len, IFB_NAME_PREFIX "%x", (unsigned) parent_ifindex);
+}
+
+static struct nlmsghdr *link_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex) {
+        struct nlmsghdr *nlh = rtnl_message(r, type, flags);
+        struct ifinfomsg *ifi;
+
+        if (!nlh)
+                return NULL;
+        ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_index = ifindex;
+        return nlh;
+}
+
+int ifb_queue_create(Rtnl *r, const char *name) {
+        struct nlmsghdr *nlh = link_message(r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+        struct nlattr *info;
+
+        if (!nlh)
+                return -ENOBUFS;
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ifb");
+        mnl_attr_nest_end(nlh, info);
+        return 0;
+}
+
+int ifb_queue_up(Rtnl *r, int ifindex) {
+        struct nlmsghdr *nlh = link_message(r, RTM_NEWLINK, 0, ifindex);
+        struct ifinfomsg *ifi;
+
+        if (!nlh)
+                return -ENOBUFS;
+        ifi = mnl_nlmsg_get_payload(nlh);
+        ifi->ifi_flags = IFF_UP;
+        ifi->ifi_change = IFF_UP;
+        return 0;
+}
+
+int ifb_queue_delete(Rtnl *r, int ifindex) {
+        return link_message(r, RTM_DELLINK, 0, ifindex) ? 0 : -ENOBUFS;
+}
+
+static struct nlmsghdr *tc_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent,
+                                   uint32_t handle, uint32_t info) {
+        struct nlmsghdr *nlh = rtnl_message(r, type, flags);
+        struct tcmsg *tcm;
+
+        if (!nlh)
+                return NULL;
+        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+        tcm->tcm_family = AF_UNSPEC;
+        tcm->tcm_ifindex = ifindex;
+        tcm->tcm_parent = parent;
+        tcm->tcm_handle = handle;
+        tcm->tcm_info = info;
+        return nlh;
+}
+
+int ingress_queue_clsact_add(Rtnl *r, int ifindex) {
+        /* EXCL: a clsact somebody else added (a CNI's, say) is theirs; we never share or replace it. */
+        struct nlmsghdr *nlh = tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_CLSACT,
+                                          TC_H_MAKE(TC_H_CLSACT, 0), 0);
+        if (!nlh)
+                return -ENOBUFS;
+        mnl_attr_put_strz(nlh, TCA_KIND, "clsact");
+        return 0;
+}
+
+int ingress_queue_clsact_del(Rtnl *r, int ifindex) {
+        return tc_message(r, RTM_DELQDISC, 0, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0) ? 0 : -ENOBUFS;
+}
+
+int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex) {
+        struct tc_mirred mirred = {
+                .action = TC_ACT_STOLEN,
+                .eaction = TCA_EGRESS_REDIR,
+                .ifindex = (uint32_t) ifb_ifindex,
+        };
+        struct nlattr *opts, *acts, *act, *aopts;
+        struct nlmsghdr *nlh;
+
+        nlh = tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+                         TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), 1,
+                         TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
+        if (!nlh)
+                return -ENOBUFS;
+        mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
+        opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+        mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t) prog_fd);
+        mnl_attr_put_strz(nlh, TCA_BPF_NAME, INGRESS_FILTER_NAME);
+        /* Classic mode, not direct-action: the program's -1 runs the filter's actions. */
+        acts = mnl_attr_nest_start(nlh, TCA_BPF_ACT);
+        act = mnl_attr_nest_start(nlh, 1);
+        mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
+        aopts = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
+        mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof(mirred), &mirred);
+        mnl_attr_nest_end(nlh, aopts);
+        mnl_attr_nest_end(nlh, act);
+        mnl_attr_nest_end(nlh, acts);
+        mnl_attr_nest_end(nlh, opts);
+        return 0;
+}
