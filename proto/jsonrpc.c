@@ -1,1 +1,455 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/param.h>
+
+#include "jsonrpc.h"
+#include "macro.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete);
+
+const char *rpc_error_message(int code) {
+        switch (code) {
+        case RPC_PARSE_ERROR:
+                return "Parse error";
+        case RPC_INVALID_REQUEST:
+                return "Invalid request";
+        case RPC_METHOD_NOT_FOUND:
+                return "Method not found";
+        case RPC_INVALID_PARAMS:
+                return "Invalid params";
+        case RPC_INTERNAL_ERROR:
+                return "Internal error";
+        case RPC_TARGET_NOT_FOUND:
+                return "Target not found";
+        case RPC_NOT_SUPPORTED:
+                return "Not supported by this kernel";
+        case RPC_CONFLICT:
+                return "Conflict";
+        case RPC_NOT_PERMITTED:
+                return "Not permitted";
+        case RPC_UNKNOWN_FAULT:
+                return "Unknown fault id";
+        case RPC_KERNEL_REFUSED:
+                return "The kernel refused";
+        default:
+                return "Server error";
+        }
+}
+
+void rpc_error_done(RpcError *e) {
+        if (!e)
+                return;
+        cJSON_Delete(e->data);
+        *e = (RpcError) {};
+}
+
+void rpc_error_set(RpcError *e, int code, const char *message) {
+        if (!e)
+                return;
+        e->code = code;
+        snprintf(e->message, sizeof e->message, "%s", message ?: rpc_error_message(code));
+        cJSON_Delete(e->data);
+        e->data = NULL;
+}
+
+void rpc_error_set_field(RpcError *e, const char *field, const char *reason) {
+        cJSON *d;
+
+        if (!e)
+                return;
+        if (e->code == 0)
+                rpc_error_set(e, RPC_INVALID_PARAMS, NULL);
+
+        cJSON_Delete(e->data);
+        e->data = NULL;
+
+        /* Out of memory leaves the error without data, which is still a valid reply. */
+        d = cJSON_CreateObject();
+        if (!d)
+                return;
+        if ((field && !cJSON_AddStringToObject(d, "field", field)) ||
+            (reason && !cJSON_AddStringToObject(d, "reason", reason))) {
+                cJSON_Delete(d);
+                return;
+        }
+        e->data = d;
+}
+
+static int fail_with(RpcError *err, int code, const char *field, const char *reason) {
+        rpc_error_set(err, code, NULL);
+        if (field || reason)
+                rpc_error_set_field(err, field, reason);
+        return code;
+}
+
+static bool is_hex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF), 0 if
+ * there is none. */
+static size_t utf8_sequence(const unsigned char *s, size_t n) {
+        unsigned char c = s[0];
+        size_t k;
+        uint32_t cp;
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xC2 && c <= 0xDF)
+                k = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+                k = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+                k = 4, cp = c & 0x07;
+        else
+                return 0;
+        if (n < k)
+                return 0;
+        for (size_t i = 1; i < k; i++) {
+                if ((s[i] & 0xC0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                return 0;
+        return k;
+}
+
+/* What cJSON lets through and we must not: raw control characters (cJSON takes every byte <= ' ' as white space),
+ * invalid UTF-8, an escape such as "\uZZZZ" (cJSON reads it as NUL) and "\u0000" itself, which would cut a C string
+ * short ("/run/netns/a\u0000/../b"). Also measures the nesting depth without recursion.
+ * Returns 0 or -EBADMSG with *ret_offset at the offending byte. */
+static int json_prescan(const char *line, size_t len, size_t *ret_depth, size_t *ret_offset) {
+        const unsigned char *s = (const unsigned char *) line;
+        size_t depth = 0, max_depth = 0, i = 0;
+        bool in_string = false;
+
+        while (i < len) {
+                unsigned char c = s[i];
+
+                if (!in_string) {
+                        switch (c) {
+                        case '{':
+                        case '[':
+                                if (++depth > max_depth)
+                                        max_depth = depth;
+                                break;
+                        case '}':
+                        case ']':
+                                if (depth > 0)
+                                        depth--;
+                                break;
+                        case '"':
+                                in_string = true;
+                                break;
+                        default:
+                                if ((c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r') || c >= 0x80)
+                                        goto bad;
+                        }
+                        i++;
+                        continue;
+                }
+
+                if (c == '"') {
+                        in_string = false;
+                        i++;
+                } else if (c == '\\') {
+                        if (i + 1 >= len)
+                                goto bad;
+                        if (s[i + 1] == 'u') {
+                                if (i + 6 > len || !is_hex(s[i + 2]) || !is_hex(s[i + 3]) || !is_hex(s[i + 4]) ||
+                                    !is_hex(s[i + 5]))
+                                        goto bad;
+                                if (memcmp(s + i + 2, "0000", 4) == 0)
+                                        goto bad;
+                                i += 6;
+                        } else if (strchr("\"\\/bfnrt", s[i + 1]) && s[i + 1] != '\0')
+                                i += 2;
+                        else
+                                goto bad;
+                } else if (c < 0x20)
+                        goto bad;
+                else {
+                        size_t k = utf8_sequence(s + i, len - i);
+                        if (k == 0)
+                                goto bad;
+                        i += k;
+                }
+        }
+
+        *ret_depth = max_depth;
+        return 0;
+
+bad:
+        *ret_offset = i;
+        return -EBADMSG;
+}
+
+static bool is_json_space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int rpc_request_parse(const char *line, size_t len, RpcRequest *ret, RpcError *err) {
+        _cleanup_(cJSON_Deletep) cJSON *root = NULL;
+        const cJSON *c, *jsonrpc = NULL, *method = NULL, *params = NULL, *id = NULL;
+        const char *end = NULL;
+        size_t depth = 0, offset = 0;
+        char reason[128];
+
+        *ret = (RpcRequest) {};
+
+        if (!line)
+                return fail_with(err, RPC_PARSE_ERROR, NULL, "empty request");
+        if (len > RPC_LINE_MAX)
+                return fail_with(err, RPC_INVALID_REQUEST, NULL, "request longer than 1 MiB");
+
+        if (json_prescan(line, len, &depth, &offset) < 0) {
+                snprintf(reason, sizeof reason,
+                         "invalid character, escape or UTF-8 at byte %zu (control characters and \\u0000 are refused)",
+                         offset);
+                return fail_with(err, RPC_PARSE_ERROR, NULL, reason);
+        }
+
+        /* cJSON stops at its own CJSON_NESTING_LIMIT (1000); within that we parse anyway, to echo the id. */
+        root = cJSON_ParseWithLengthOpts(line, len, &end, false);
+        if (root && end)
+                while (end < line + len && is_json_space(*end))
+                        end++;
+        if (!root || !end || end != line + len) {
+                if (depth > RPC_NESTING_MAX)
+                        snprintf(reason, sizeof reason, "invalid JSON, or nested deeper than %d levels",
+                                 RPC_NESTING_MAX);
+                else if (end && end >= line && end <= line + len)
+                        snprintf(reason, sizeof reason, "invalid JSON at byte %zu", (size_t) (end - line));
+                else
+                        snprintf(reason, sizeof reason, "invalid JSON");
+                return fail_with(err, RPC_PARSE_ERROR, NULL, reason);
+        }
+
+        if (cJSON_IsArray(root))
+                return fail_with(err, RPC_INVALID_REQUEST, NULL,
+                                 "batch requests are not supported: send one request object per line");
+        if (!cJSON_IsObject(root))
+                return fail_with(err, RPC_INVALID_REQUEST, NULL, "a request must be a JSON object");
+
+        /* The id first, so that every later error can be answered to it. */
+        cJSON_ArrayForEach(c, root)
+                if (strcmp(c->string, "id") == 0) {
+                        ret->has_id = true;
+                        if (!cJSON_IsNumber(c) && !cJSON_IsString(c) && !cJSON_IsNull(c))
+                                return fail_with(err, RPC_INVALID_REQUEST, "id", "must be a number, a string or null");
+                        ret->id = cJSON_Duplicate(c, false);
+                        if (!ret->id)
+                                return fail_with(err, RPC_INTERNAL_ERROR, NULL, "out of memory");
+                        break;
+                }
+
+        if (depth > RPC_NESTING_MAX) {
+                snprintf(reason, sizeof reason, "nested deeper than %d levels", RPC_NESTING_MAX);
+                return fail_with(err, RPC_INVALID_REQUEST, NULL, reason);
+        }
+
+        cJSON_ArrayForEach(c, root) {
+                const cJSON **slot;
+
+                if (strcmp(c->string, "jsonrpc") == 0)
+                        slot = &jsonrpc;
+                else if (strcmp(c->string, "method") == 0)
+                        slot = &method;
+                else if (strcmp(c->string, "params") == 0)
+                        slot = &params;
+                else if (strcmp(c->string, "id") == 0)
+                        slot = &id;
+                else
+                        return fail_with(err, RPC_INVALID_REQUEST, c->string, "unknown member");
+                if (*slot)
+                        return fail_with(err, RPC_INVALID_REQUEST, c->string, "duplicate member");
+                *slot = c;
+        }
+
+        if (!cJSON_IsString(jsonrpc) || strcmp(jsonrpc->valuestring, "2.0") != 0)
+                return fail_with(err, RPC_INVALID_REQUEST, "jsonrpc", "must be \"2.0\"");
+        if (!cJSON_IsString(method) || method->valuestring[0] == '\0')
+                return fail_with(err, RPC_INVALID_REQUEST, "method", "must be a non-empty string");
+        if (params && !cJSON_IsObject(params) && !cJSON_IsArray(params))
+                return fail_with(err, RPC_INVALID_REQUEST, "params", "must be an object or an array");
+
+        ret->method = method->valuestring;
+        ret->params = params;
+        ret->root = TAKE_PTR(root);
+        return 0;
+}
+
+void rpc_request_done(RpcRequest *r) {
+        if (!r)
+                return;
+        cJSON_Delete(r->root);
+        cJSON_Delete(r->id);
+        *r = (RpcRequest) {};
+}
+
+/* cJSON's unformatted output never holds a raw newline (strings escape it), so a line is the print plus '\n'. */
+static char *print_line(const cJSON *o) {
+        char *s = cJSON_PrintUnformatted(o), *t;
+        size_t n;
+
+        if (!s)
+                return NULL;
+        n = strlen(s);
+        t = realloc(s, n + 2);
+        if (!t) {
+                free(s);
+                return NULL;
+        }
+        t[n] = '\n';
+        t[n + 1] = '\0';
+        return t;
+}
+
+/* The reply borrows id (and the error's data) by reference: nothing is copied, and nothing of the caller's freed. */
+static cJSON *reply_new(const cJSON *id) {
+        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+
+        if (!o || !cJSON_AddStringToObject(o, "jsonrpc", "2.0"))
+                return NULL;
+        if (id) {
+                if (!cJSON_AddItemReferenceToObject(o, "id", (cJSON *) id))
+                        return NULL;
+        } else if (!cJSON_AddNullToObject(o, "id"))
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+char *rpc_reply_result(const cJSON *id, cJSON *result) {
+        _cleanup_(cJSON_Deletep) cJSON *res = result;
+        _cleanup_(cJSON_Deletep) cJSON *o = reply_new(id);
+
+        if (!o)
+                return NULL;
+        if (!res)
+                res = cJSON_CreateNull();
+        if (!res || !cJSON_AddItemToObject(o, "result", res))
+                return NULL;
+        TAKE_PTR(res);
+        return print_line(o);
+}
+
+char *rpc_reply_error(const cJSON *id, RpcError *err) {
+        _cleanup_(cJSON_Deletep) cJSON *o = reply_new(id);
+        cJSON *e;
+        int code = err && err->code != 0 ? err->code : RPC_INTERNAL_ERROR;
+
+        if (!o)
+                return NULL;
+        e = cJSON_AddObjectToObject(o, "error");
+        if (!e || !cJSON_AddNumberToObject(e, "code", code) ||
+            !cJSON_AddStringToObject(e, "message", err && err->message[0] ? err->message : rpc_error_message(code)))
+                return NULL;
+        if (err && err->data && !cJSON_AddItemReferenceToObject(e, "data", err->data))
+                return NULL;
+        return print_line(o);
+}
+
+char *rpc_request_format(long id, const char *method, cJSON *params) {
+        _cleanup_(cJSON_Deletep) cJSON *p = params;
+        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+
+        if (!o || !method)
+                return NULL;
+        if (!cJSON_AddStringToObject(o, "jsonrpc", "2.0") ||
+            !cJSON_AddNumberToObject(o, "id", (double) id) ||
+            !cJSON_AddStringToObject(o, "method", method))
+                return NULL;
+        if (p) {
+                if (!cJSON_AddItemToObject(o, "params", p))
+                        return NULL;
+                TAKE_PTR(p);
+        }
+        return print_line(o);
+}
+
+void line_buffer_init(LineBuffer *b, size_t max) {
+        *b = (LineBuffer) { .max = max };
+}
+
+void line_buffer_done(LineBuffer *b) {
+        if (!b)
+                return;
+        free(b->data);
+        line_buffer_init(b, b->max);
+}
+
+int line_buffer_append(LineBuffer *b, const void *p, size_t n) {
+        if (n == 0)
+                return 0;
+
+        if (b->cap - b->len < n && b->start > 0) {
+                /* Reclaim what earlier pops consumed before growing. */
+                memmove(b->data, b->data + b->start, b->len - b->start);
+                b->len -= b->start;
+                b->scanned -= b->start;
+                b->start = 0;
+        }
+
+        if (b->cap - b->len < n) {
+                size_t need, cap;
+                char *d;
+
+                if (n > SIZE_MAX - b->len)
+                        return -ENOMEM;
+                need = b->len + n;
+                cap = MAX(b->cap, (size_t) 4096);
+                while (cap < need)
+                        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+                d = realloc(b->data, cap);
+                if (!d)
+                        return -ENOMEM;
+                b->data = d;
+                b->cap = cap;
+        }
+
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return 0;
+}
+
+int line_buffer_pop(LineBuffer *b, char **ret_line, size_t *ret_len) {
+        size_t from = MAX(b->start, b->scanned);
+        char *nl = NULL, *line;
+        size_t n;
+
+        if (from < b->len)
+                nl = memchr(b->data + from, '\n', b->len - from);
+        if (!nl) {
+                b->scanned = b->len;
+                /* Too long already, newline or not: no need to wait for the rest of it. */
+                return b->len - b->start > b->max ? -E2BIG : 0;
+        }
+
+        n = (size_t) (nl - (b->data + b->start));
+        if (n > b->max) {
+                b->scanned = (size_t) (nl - b->data);
+                return -E2BIG;
+        }
+
+        line = malloc(n + 1);
+        if (!line)
+                return -ENOMEM;
+        memcpy(line, b->data + b->start, n);
+        line[n] = '\0';
+
+        b->start += n + 1;
+        b->scanned = b->start;
+        if (b->start == b->len)
+                b->start = b->len = b->scanned = 0;
+
+        *ret_line = line;
+        if (ret_len)
+                *ret_len = n;
+        return 1;
+}

@@ -43,16 +43,22 @@ typedef struct RpcError {
 } RpcError;
 
 void rpc_error_done(RpcError *e);
-/* Convenience: fill e (data is an object with the given members; NULL values are skipped). */
+/* Set code and message (NULL: rpc_error_message(code)); drops any data. */
 void rpc_error_set(RpcError *e, int code, const char *message);
+/* Replace data with {"field": field, "reason": reason}; NULL values are skipped. Keeps the code, or makes it
+ * RPC_INVALID_PARAMS when none is set yet. */
 void rpc_error_set_field(RpcError *e, const char *field, const char *reason);
 
 /* Parse one line (without '\n'). Returns 0 and fills *ret, or a JSON-RPC error code (<0) with *err filled and, where
- * the request's id could be read, *ret->id set so the error reply can carry it. */
+ * the request's id could be read, *ret->id set so the error reply can carry it. *ret is initialised either way: call
+ * rpc_request_done() on both paths.
+ * Strings must be valid UTF-8 without control characters or "\u0000" (-32700). A batch (array) is -32600. Nesting
+ * deeper than RPC_NESTING_MAX is -32600 with the id echoed, when the line is otherwise JSON; -32700 when not. */
 int rpc_request_parse(const char *line, size_t len, RpcRequest *ret, RpcError *err);
 void rpc_request_done(RpcRequest *r);
 
-/* Serialise a reply as one line ending in '\n'. result is consumed. Returns a malloc'd string. */
+/* Serialise a reply as one line ending in '\n'. result is consumed; id and err are only read (err->data stays the
+ * caller's). Returns a malloc'd string, or NULL when out of memory. */
 char *rpc_reply_result(const cJSON *id, cJSON *result);
 char *rpc_reply_error(const cJSON *id, RpcError *err);
 
@@ -64,6 +70,8 @@ typedef struct LineBuffer {
         char *data;
         size_t len, cap;
         size_t max;             /* longest line accepted, without '\n' */
+        size_t start;           /* pending bytes are data[start..len) */
+        size_t scanned;         /* data[start..scanned) holds no '\n': appends are not scanned twice */
 } LineBuffer;
 
 void line_buffer_init(LineBuffer *b, size_t max);

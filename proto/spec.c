@@ -1,1 +1,733 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "spec.h"
+#include "units.h"
+
+/* The longest path open(2) takes, without its NUL. */
+#define NETNS_PATH_MAX 4095
+
+/* Distribution names as tc spells them. netem.c owns netem_dist_*_string(); proto stays free of libnetem. */
+static const char *const dist_names[_NETEM_DIST_MAX] = {
+        [NETEM_DIST_UNIFORM] = "uniform",
+        [NETEM_DIST_NORMAL] = "normal",
+        [NETEM_DIST_PARETO] = "pareto",
+        [NETEM_DIST_PARETONORMAL] = "paretonormal",
+};
+
+static NetemDist dist_from_string(const char *s) {
+        for (int d = 0; d < _NETEM_DIST_MAX; d++)
+                if (strcmp(s, dist_names[d]) == 0)
+                        return (NetemDist) d;
+        return _NETEM_DIST_INVALID;
+}
+
+/* Copy at most size-1 bytes, cutting before a UTF-8 continuation byte so a long member name stays valid text. */
+static void copy_truncated(char *dst, size_t size, const char *src) {
+        size_t n = strlen(src);
+
+        if (n >= size) {
+                n = size - 1;
+                while (n > 0 && ((unsigned char) src[n] & 0xC0) == 0x80)
+                        n--;
+        }
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+}
+
+int spec_error_set(SpecError *err, const char *field, const char *fmt, ...) {
+        va_list ap;
+
+        if (!err)
+                return -EINVAL;
+
+        copy_truncated(err->field, sizeof err->field, field ?: "");
+        va_start(ap, fmt);
+        vsnprintf(err->reason, sizeof err->reason, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+/* "prefix.name", cut to fit SpecError.field. */
+static void field_join(char *buf, size_t size, const char *prefix, const char *name) {
+        char tmp[sizeof ((SpecError *) NULL)->field * 2];
+
+        snprintf(tmp, sizeof tmp, "%s.%s", prefix, name);
+        copy_truncated(buf, size, tmp);
+}
+
+#define FIELD_MAX sizeof(((SpecError *) NULL)->field)
+
+static int unknown_member(SpecError *err, const char *prefix, const char *name) {
+        char f[FIELD_MAX];
+
+        if (prefix)
+                field_join(f, sizeof f, prefix, name);
+        else
+                copy_truncated(f, sizeof f, name);
+        return spec_error_set(err, f, "unknown member");
+}
+
+static int duplicate_member(SpecError *err, const char *field) {
+        return spec_error_set(err, field, "duplicate member");
+}
+
+#define DURATION_REASON "must be a duration string such as \"90ms\""
+
+static int json_duration(const cJSON *v, const char *field, int64_t *ret_ns, SpecError *err) {
+        int64_t ns;
+        int r;
+
+        if (!cJSON_IsString(v))
+                return spec_error_set(err, field, DURATION_REASON);
+
+        r = parse_duration_ns(v->valuestring, &ns);
+        if (r == -ERANGE)
+                return spec_error_set(err, field, v->valuestring[0] == '-' ? "must not be negative" : "too large");
+        if (r < 0)
+                return spec_error_set(err, field, DURATION_REASON);
+
+        *ret_ns = ns;
+        return 0;
+}
+
+#define PERCENT_REASON "must be a percent from 0 to 100, as a number or a string such as \"25\""
+
+static int json_percent(const cJSON *v, const char *field, double *ret, SpecError *err) {
+        double d;
+        int r;
+
+        if (cJSON_IsNumber(v)) {
+                d = v->valuedouble;
+                if (!isfinite(d) || d < 0 || d > 100)
+                        return spec_error_set(err, field, "must be between 0 and 100");
+        } else if (cJSON_IsString(v)) {
+                r = parse_percent(v->valuestring, &d);
+                if (r == -ERANGE)
+                        return spec_error_set(err, field, "must be between 0 and 100");
+                if (r < 0)
+                        return spec_error_set(err, field, PERCENT_REASON);
+        } else
+                return spec_error_set(err, field, PERCENT_REASON);
+
+        *ret = d + 0.0;
+        return 0;
+}
+
+/* A count as a JSON integer or a decimal string (the CLI sends every value as a string), min..UINT32_MAX. */
+static int json_u32(const cJSON *v, const char *field, uint32_t min, uint32_t *ret, SpecError *err) {
+        const char *reason = min > 0 ? "must be a positive integer" : "must be a non-negative integer";
+        uint64_t u = 0;
+
+        if (cJSON_IsNumber(v)) {
+                double d = v->valuedouble;
+
+                if (!isfinite(d) || d != floor(d) || d < 0)
+                        return spec_error_set(err, field, "%s", reason);
+                if (d > UINT32_MAX)
+                        return spec_error_set(err, field, "must be at most %" PRIu32, UINT32_MAX);
+                u = (uint64_t) d;
+        } else if (cJSON_IsString(v)) {
+                const char *s = v->valuestring;
+
+                if (*s == '\0')
+                        return spec_error_set(err, field, "%s", reason);
+                for (; *s; s++) {
+                        if (*s < '0' || *s > '9')
+                                return spec_error_set(err, field, "%s", reason);
+                        u = u * 10 + (uint64_t) (*s - '0');
+                        if (u > UINT32_MAX)
+                                return spec_error_set(err, field, "must be at most %" PRIu32, UINT32_MAX);
+                }
+        } else
+                return spec_error_set(err, field, "%s", reason);
+
+        if (u < min)
+                return spec_error_set(err, field, "%s", reason);
+
+        *ret = (uint32_t) u;
+        return 0;
+}
+
+static int json_rate(const cJSON *v, const char *field, uint64_t *ret, SpecError *err) {
+        uint64_t Bps;
+        int r;
+
+        if (!cJSON_IsString(v))
+                return spec_error_set(err, field, "must be a rate string such as \"10mbit\"");
+
+        r = parse_rate_Bps(v->valuestring, &Bps);
+        if (r == -ERANGE)
+                return spec_error_set(err, field, "must be above zero and below 2^64 bytes per second");
+        if (r < 0)
+                return spec_error_set(err, field,
+                                      "must be a tc rate such as \"10mbit\", \"1gbit\" or \"500kbps\" (bps is bytes)");
+
+        *ret = Bps;
+        return 0;
+}
+
+static int json_distribution(const cJSON *v, const char *field, NetemDist *ret, SpecError *err) {
+        NetemDist d;
+
+        if (!cJSON_IsString(v) || (d = dist_from_string(v->valuestring)) < 0)
+                return spec_error_set(err, field, "must be one of uniform, normal, pareto, paretonormal");
+
+        *ret = d;
+        return 0;
+}
+
+typedef enum NetemValueKind {
+        NETEM_VALUE_DURATION,
+        NETEM_VALUE_PERCENT,
+        NETEM_VALUE_DISTRIBUTION,
+        NETEM_VALUE_GAP,
+        NETEM_VALUE_RATE,
+        NETEM_VALUE_LIMIT,
+} NetemValueKind;
+
+/* In the order fault_spec_to_json() writes them. */
+static const struct NetemMember {
+        const char *name;
+        uint32_t flag;
+        NetemValueKind kind;
+        size_t offset;
+        uint32_t requires;      /* another member that must be present, 0 for none */
+} netem_members[] = {
+        { "latency", NETEM_HAS_LATENCY, NETEM_VALUE_DURATION, offsetof(NetemParams, latency_ns), 0 },
+        { "jitter", NETEM_HAS_JITTER, NETEM_VALUE_DURATION, offsetof(NetemParams, jitter_ns), NETEM_HAS_LATENCY },
+        { "correlation", NETEM_HAS_CORRELATION, NETEM_VALUE_PERCENT, offsetof(NetemParams, correlation),
+          NETEM_HAS_LATENCY },
+        { "distribution", NETEM_HAS_DISTRIBUTION, NETEM_VALUE_DISTRIBUTION, offsetof(NetemParams, distribution),
+          NETEM_HAS_LATENCY },
+        { "loss", NETEM_HAS_LOSS, NETEM_VALUE_PERCENT, offsetof(NetemParams, loss), 0 },
+        { "loss_correlation", NETEM_HAS_LOSS_CORR, NETEM_VALUE_PERCENT, offsetof(NetemParams, loss_corr),
+          NETEM_HAS_LOSS },
+        { "duplicate", NETEM_HAS_DUPLICATE, NETEM_VALUE_PERCENT, offsetof(NetemParams, duplicate), 0 },
+        { "duplicate_correlation", NETEM_HAS_DUPLICATE_CORR, NETEM_VALUE_PERCENT,
+          offsetof(NetemParams, duplicate_corr), NETEM_HAS_DUPLICATE },
+        { "corrupt", NETEM_HAS_CORRUPT, NETEM_VALUE_PERCENT, offsetof(NetemParams, corrupt), 0 },
+        { "corrupt_correlation", NETEM_HAS_CORRUPT_CORR, NETEM_VALUE_PERCENT, offsetof(NetemParams, corrupt_corr),
+          NETEM_HAS_CORRUPT },
+        /* sch_netem.c only reorders packets it would otherwise delay: tc refuses reorder without a delay. */
+        { "reorder", NETEM_HAS_REORDER, NETEM_VALUE_PERCENT, offsetof(NetemParams, reorder), NETEM_HAS_LATENCY },
+        { "reorder_correlation", NETEM_HAS_REORDER_CORR, NETEM_VALUE_PERCENT, offsetof(NetemParams, reorder_corr),
+          NETEM_HAS_REORDER },
+        /* tc: "gap specified without reorder probability". */
+        { "gap", NETEM_HAS_GAP, NETEM_VALUE_GAP, offsetof(NetemParams, gap), NETEM_HAS_REORDER },
+        { "rate", NETEM_HAS_RATE, NETEM_VALUE_RATE, offsetof(NetemParams, rate_Bps), 0 },
+        { "limit", NETEM_HAS_LIMIT, NETEM_VALUE_LIMIT, offsetof(NetemParams, limit), 0 },
+};
+
+static const struct NetemMember *netem_member_by_flag(uint32_t flag) {
+        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++)
+                if (netem_members[i].flag == flag)
+                        return &netem_members[i];
+        return NULL;
+}
+
+static int netem_member_from_json(const struct NetemMember *m, const cJSON *v, const char *field, NetemParams *p,
+                                  SpecError *err) {
+        void *dst = (uint8_t *) p + m->offset;
+
+        switch (m->kind) {
+        case NETEM_VALUE_DURATION:
+                return json_duration(v, field, dst, err);
+        case NETEM_VALUE_PERCENT:
+                return json_percent(v, field, dst, err);
+        case NETEM_VALUE_DISTRIBUTION:
+                return json_distribution(v, field, dst, err);
+        case NETEM_VALUE_GAP:
+                return json_u32(v, field, 0, dst, err);
+        case NETEM_VALUE_RATE:
+                return json_rate(v, field, dst, err);
+        case NETEM_VALUE_LIMIT:
+                return json_u32(v, field, 1, dst, err);
+        }
+        return spec_error_set(err, field, "unsupported");
+}
+
+static int netem_from_json(const cJSON *o, NetemParams *ret, SpecError *err) {
+        NetemParams p = {};
+        const cJSON *c;
+        int r;
+
+        if (!cJSON_IsObject(o))
+                return spec_error_set(err, "netem", "must be an object");
+        if (!o->child)
+                return spec_error_set(err, "netem", "must have at least one member");
+
+        cJSON_ArrayForEach(c, o) {
+                const struct NetemMember *m = NULL;
+                char field[FIELD_MAX];
+
+                for (size_t i = 0; i < ELEMENTSOF(netem_members); i++)
+                        if (strcmp(c->string, netem_members[i].name) == 0) {
+                                m = &netem_members[i];
+                                break;
+                        }
+                if (!m)
+                        return unknown_member(err, "netem", c->string);
+
+                field_join(field, sizeof field, "netem", m->name);
+                if (p.set & m->flag)
+                        return duplicate_member(err, field);
+
+                r = netem_member_from_json(m, c, field, &p, err);
+                if (r < 0)
+                        return r;
+                p.set |= m->flag;
+        }
+
+        /* Checked after all members are in, so the verdict does not depend on their order. */
+        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++) {
+                const struct NetemMember *m = &netem_members[i];
+                char field[FIELD_MAX];
+
+                if (!(p.set & m->flag))
+                        continue;
+                field_join(field, sizeof field, "netem", m->name);
+
+                if (m->requires && !(p.set & m->requires))
+                        return spec_error_set(err, field, "requires netem.%s", netem_member_by_flag(m->requires)->name);
+                if (m->flag == NETEM_HAS_REORDER && p.latency_ns == 0)
+                        return spec_error_set(err, field, "requires a non-zero netem.latency");
+        }
+
+        /* The kernel keeps jitter as s64 but its distribution math works in 32 bits (sch_netem.c tabledist()). */
+        if ((p.set & NETEM_HAS_JITTER) && p.jitter_ns > NETEM_JITTER_MAX_NS)
+                return spec_error_set(err, "netem.jitter", "must be at most 2.147483647s (kernel limit)");
+
+        *ret = p;
+        return 0;
+}
+
+static int target_from_json(const cJSON *o, FaultTarget *ret, SpecError *err) {
+        const cJSON *pid = NULL, *netns = NULL, *c;
+
+        if (!cJSON_IsObject(o))
+                return spec_error_set(err, "target", "must be an object with \"pid\" or \"netns\"");
+
+        cJSON_ArrayForEach(c, o) {
+                if (strcmp(c->string, "pid") == 0) {
+                        if (pid)
+                                return duplicate_member(err, "target.pid");
+                        pid = c;
+                } else if (strcmp(c->string, "netns") == 0) {
+                        if (netns)
+                                return duplicate_member(err, "target.netns");
+                        netns = c;
+                } else
+                        return unknown_member(err, "target", c->string);
+        }
+
+        if (!pid == !netns)
+                return spec_error_set(err, "target", "must have exactly one of \"pid\" or \"netns\"");
+
+        if (pid) {
+                double d = pid->valuedouble;
+
+                if (!cJSON_IsNumber(pid) || !isfinite(d) || d != floor(d) || d < 1 || d > INT32_MAX)
+                        return spec_error_set(err, "target.pid", "must be a positive integer");
+
+                *ret = (FaultTarget) { .kind = TARGET_PID, .pid = (pid_t) d };
+                return 0;
+        }
+
+        /* An embedded NUL cannot reach here: the request decoder refuses "\u0000" (see jsonrpc.c). */
+        if (!cJSON_IsString(netns) || netns->valuestring[0] != '/')
+                return spec_error_set(err, "target.netns", "must be an absolute path such as \"/run/netns/x\"");
+        if (strlen(netns->valuestring) > NETNS_PATH_MAX)
+                return spec_error_set(err, "target.netns", "must be at most %d bytes", NETNS_PATH_MAX);
+
+        char *path = strdup(netns->valuestring);
+        if (!path)
+                return -ENOMEM;
+        *ret = (FaultTarget) { .kind = TARGET_NETNS, .netns = path };
+        return 0;
+}
+
+/* The kernel's dev_valid_name(): 1..IFNAMSIZ-1 bytes, not "." or "..", no '/', ':' or white space. */
+static bool ifname_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= IFNAMSIZ_)
+                return false;
+        if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return false;
+        for (; *s; s++)
+                if (*s == '/' || *s == ':' || isspace((unsigned char) *s))
+                        return false;
+        return true;
+}
+
+static void strv_free(char **l) {
+        STRV_FOREACH(s, l)
+                free(*s);
+        free(l);
+}
+
+#define IFNAME_REASON "must be an interface name: 1 to 15 bytes, without '/', ':' or spaces"
+
+static int devices_from_json(const cJSON *v, char ***ret, size_t *ret_n, SpecError *err) {
+        char **l = NULL;
+        size_t n = 0;
+        const cJSON *c;
+        int r;
+
+        if (cJSON_IsString(v)) {
+                if (!ifname_valid(v->valuestring))
+                        return spec_error_set(err, "device", IFNAME_REASON);
+                l = calloc(2, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+                l[0] = strdup(v->valuestring);
+                if (!l[0]) {
+                        free(l);
+                        return -ENOMEM;
+                }
+                *ret = l;
+                *ret_n = 1;
+                return 0;
+        }
+
+        if (!cJSON_IsArray(v))
+                return spec_error_set(err, "device", "must be a string or an array of strings");
+
+        l = calloc(FAULT_DEVICES_MAX + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+
+        cJSON_ArrayForEach(c, v) {
+                char field[FIELD_MAX];
+
+                snprintf(field, sizeof field, "device[%zu]", n);
+                if (n >= FAULT_DEVICES_MAX) {
+                        r = spec_error_set(err, "device", "must list at most %d devices", FAULT_DEVICES_MAX);
+                        goto fail;
+                }
+                if (!cJSON_IsString(c) || !ifname_valid(c->valuestring)) {
+                        r = spec_error_set(err, field, IFNAME_REASON);
+                        goto fail;
+                }
+                for (size_t j = 0; j < n; j++)
+                        if (strcmp(l[j], c->valuestring) == 0) {
+                                r = spec_error_set(err, field, "duplicate of device[%zu]", j);
+                                goto fail;
+                        }
+                l[n] = strdup(c->valuestring);
+                if (!l[n]) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                n++;
+        }
+        if (n == 0) {
+                r = spec_error_set(err, "device", "must list at least one device");
+                goto fail;
+        }
+
+        *ret = l;
+        *ret_n = n;
+        return 0;
+
+fail:
+        strv_free(l);
+        return r;
+}
+
+static bool id_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > FAULT_ID_MAX)
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+                      *s == '.' || *s == '_' || *s == '-'))
+                        return false;
+        return true;
+}
+
+int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
+        _cleanup_(fault_spec_done) FaultSpec spec = {};
+        bool have_id = false, have_target = false, have_device = false, have_netem = false, have_duration = false;
+        const cJSON *c;
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        if (!cJSON_IsObject(params))
+                return spec_error_set(err, "params", "must be an object");
+
+        cJSON_ArrayForEach(c, params) {
+                const char *name = c->string;
+
+                if (strcmp(name, "id") == 0) {
+                        if (have_id)
+                                return duplicate_member(err, "id");
+                        have_id = true;
+                        if (!cJSON_IsString(c) || !id_valid(c->valuestring))
+                                return spec_error_set(err, "id",
+                                                      "must be 1 to %d characters of A-Z a-z 0-9 . _ -", FAULT_ID_MAX);
+                        strcpy(spec.id, c->valuestring);
+
+                } else if (strcmp(name, "target") == 0) {
+                        if (have_target)
+                                return duplicate_member(err, "target");
+                        have_target = true;
+                        r = target_from_json(c, &spec.target, err);
+                        if (r < 0)
+                                return r;
+
+                } else if (strcmp(name, "device") == 0) {
+                        if (have_device)
+                                return duplicate_member(err, "device");
+                        have_device = true;
+                        r = devices_from_json(c, &spec.devices, &spec.n_devices, err);
+                        if (r < 0)
+                                return r;
+
+                } else if (strcmp(name, "netem") == 0) {
+                        if (have_netem)
+                                return duplicate_member(err, "netem");
+                        have_netem = true;
+                        r = netem_from_json(c, &spec.netem, err);
+                        if (r < 0)
+                                return r;
+
+                } else if (strcmp(name, "duration") == 0) {
+                        if (have_duration)
+                                return duplicate_member(err, "duration");
+                        have_duration = true;
+                        r = json_duration(c, "duration", &spec.duration_ns, err);
+                        if (r < 0)
+                                return r;
+                        if (spec.duration_ns == 0)
+                                return spec_error_set(err, "duration", "must be greater than zero");
+
+                } else
+                        return unknown_member(err, NULL, name);
+        }
+
+        if (!have_target)
+                return spec_error_set(err, "target", "required: {\"pid\": N} or {\"netns\": \"/path\"}");
+        if (!have_netem)
+                return spec_error_set(err, "netem", "required");
+
+        *ret = spec;
+        spec = (FaultSpec) {};
+        return 0;
+}
+
+static cJSON *netem_to_json(const NetemParams *p) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+                return NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++) {
+                const struct NetemMember *m = &netem_members[i];
+                const void *src = (const uint8_t *) p + m->offset;
+                char buf[DURATION_STRING_MAX + RATE_STRING_MAX];
+                cJSON *v = NULL;
+
+                if (!(p->set & m->flag))
+                        continue;
+
+                switch (m->kind) {
+                case NETEM_VALUE_DURATION:
+                        if (format_duration_ns(*(const int64_t *) src, buf, sizeof buf))
+                                v = cJSON_CreateString(buf);
+                        break;
+                case NETEM_VALUE_PERCENT:
+                        v = cJSON_CreateNumber(*(const double *) src);
+                        break;
+                case NETEM_VALUE_DISTRIBUTION: {
+                        NetemDist d = *(const NetemDist *) src;
+                        v = cJSON_CreateString(d >= 0 && d < _NETEM_DIST_MAX ? dist_names[d] : "invalid");
+                        break;
+                }
+                case NETEM_VALUE_GAP:
+                case NETEM_VALUE_LIMIT:
+                        v = cJSON_CreateNumber(*(const uint32_t *) src);
+                        break;
+                case NETEM_VALUE_RATE:
+                        if (format_rate_Bps(*(const uint64_t *) src, buf, sizeof buf))
+                                v = cJSON_CreateString(buf);
+                        break;
+                }
+                if (!v || !cJSON_AddItemToObject(o, m->name, v)) {
+                        cJSON_Delete(v);
+                        cJSON_Delete(o);
+                        return NULL;
+                }
+        }
+        return o;
+}
+
+cJSON *fault_spec_to_json(const FaultSpec *spec) {
+        cJSON *o, *n;
+
+        if (!spec)
+                return NULL;
+
+        o = cJSON_CreateObject();
+        if (!o)
+                return NULL;
+
+        if (spec->devices) {
+                cJSON *a = cJSON_AddArrayToObject(o, "device");
+                if (!a)
+                        goto fail;
+                STRV_FOREACH(d, spec->devices) {
+                        cJSON *s = cJSON_CreateString(*d);
+                        if (!s || !cJSON_AddItemToArray(a, s)) {
+                                cJSON_Delete(s);
+                                goto fail;
+                        }
+                }
+        }
+
+        n = netem_to_json(&spec->netem);
+        if (!n || !cJSON_AddItemToObject(o, "netem", n)) {
+                cJSON_Delete(n);
+                goto fail;
+        }
+
+        if (spec->duration_ns > 0) {
+                char buf[DURATION_STRING_MAX];
+                if (!format_duration_ns(spec->duration_ns, buf, sizeof buf) ||
+                    !cJSON_AddStringToObject(o, "duration", buf))
+                        goto fail;
+        }
+        return o;
+
+fail:
+        cJSON_Delete(o);
+        return NULL;
+}
+
+static bool target_equal(const FaultTarget *a, const FaultTarget *b) {
+        if (a->kind != b->kind)
+                return false;
+        switch (a->kind) {
+        case TARGET_PID:
+                return a->pid == b->pid;
+        case TARGET_NETNS:
+                return a->netns && b->netns && strcmp(a->netns, b->netns) == 0;
+        default:
+                return true;
+        }
+}
+
+static bool devices_equal(const FaultSpec *a, const FaultSpec *b) {
+        if (!a->devices || !b->devices)
+                return !a->devices && !b->devices;
+        if (a->n_devices != b->n_devices)
+                return false;
+
+        /* Both lists are duplicate-free, so equal sizes plus inclusion is set equality. */
+        STRV_FOREACH(x, a->devices) {
+                bool found = false;
+                STRV_FOREACH(y, b->devices)
+                        if (strcmp(*x, *y) == 0) {
+                                found = true;
+                                break;
+                        }
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
+static bool netem_equal(const NetemParams *a, const NetemParams *b) {
+        if (a->set != b->set)
+                return false;
+
+        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++) {
+                const struct NetemMember *m = &netem_members[i];
+                const void *x = (const uint8_t *) a + m->offset, *y = (const uint8_t *) b + m->offset;
+                bool eq = true;
+
+                if (!(a->set & m->flag))
+                        continue;
+                switch (m->kind) {
+                case NETEM_VALUE_DURATION:
+                        eq = *(const int64_t *) x == *(const int64_t *) y;
+                        break;
+                case NETEM_VALUE_PERCENT:
+                        eq = *(const double *) x == *(const double *) y;
+                        break;
+                case NETEM_VALUE_DISTRIBUTION:
+                        eq = *(const NetemDist *) x == *(const NetemDist *) y;
+                        break;
+                case NETEM_VALUE_GAP:
+                case NETEM_VALUE_LIMIT:
+                        eq = *(const uint32_t *) x == *(const uint32_t *) y;
+                        break;
+                case NETEM_VALUE_RATE:
+                        eq = *(const uint64_t *) x == *(const uint64_t *) y;
+                        break;
+                }
+                if (!eq)
+                        return false;
+        }
+        return true;
+}
+
+/* In order: the decoder of match is expected to hand over a canonical (sorted, duplicate-free) list. */
+static bool match_equal(const FaultMatch *a, const FaultMatch *b) {
+        if (a->n_cidrs != b->n_cidrs || a->n_ports != b->n_ports || a->protocol != b->protocol)
+                return false;
+        for (size_t i = 0; i < a->n_cidrs; i++)
+                if (!cidr_equal(&a->cidrs[i], &b->cidrs[i]))
+                        return false;
+        for (size_t i = 0; i < a->n_ports && i < MATCH_PORT_RANGES_MAX; i++)
+                if (a->ports[i].lo != b->ports[i].lo || a->ports[i].hi != b->ports[i].hi)
+                        return false;
+        return true;
+}
+
+bool fault_spec_equal(const FaultSpec *a, const FaultSpec *b) {
+        if (a == b)
+                return true;
+        if (!a || !b)
+                return false;
+
+        return target_equal(&a->target, &b->target) &&
+                devices_equal(a, b) &&
+                netem_equal(&a->netem, &b->netem) &&
+                match_equal(&a->match, &b->match) &&
+                a->direction == b->direction &&
+                a->partition == b->partition &&
+                a->duration_ns == b->duration_ns;
+}
+
+static const char *const direction_names[_DIRECTION_MAX] = {
+        [DIRECTION_EGRESS] = "egress",
+        [DIRECTION_INGRESS] = "ingress",
+        [DIRECTION_BOTH] = "both",
+};
+
+const char *fault_direction_to_string(FaultDirection d) {
+        return d >= 0 && d < _DIRECTION_MAX ? direction_names[d] : NULL;
+}
+
+void fault_spec_done(FaultSpec *spec) {
+        if (!spec)
+                return;
+
+        free(spec->target.netns);
+        strv_free(spec->devices);
+        free(spec->match.cidrs);
+        *spec = (FaultSpec) {};
+}

@@ -1,2 +1,524 @@
 /* SPDX-License-Identifier: MIT */
-int main(void) { return 77; }
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec.h"
+#include "tap.h"
+
+#define SEC INT64_C(1000000000)
+
+/* Parse a params document; the spec must come back untouched on failure. */
+static int parse(const char *json, FaultSpec *ret, SpecError *err) {
+        cJSON *o = cJSON_Parse(json);
+        int r;
+
+        if (!o) {
+                fprintf(stderr, "test bug: not JSON: %s\n", json);
+                tap_failures++;
+                return -EBADMSG;
+        }
+        *err = (SpecError) {};
+        r = fault_spec_from_json(o, ret, err);
+        cJSON_Delete(o);
+        return r;
+}
+
+static void expect_ok(const char *json) {
+        FaultSpec s = {};
+        SpecError e;
+        int r = parse(json, &s, &e);
+
+        if (r != 0) {
+                fprintf(stderr, "expected success for %s, got %d: %s: %s\n", json, r, e.field, e.reason);
+                tap_failures++;
+        }
+        fault_spec_done(&s);
+}
+
+static void expect_error(const char *json, const char *field, const char *reason) {
+        FaultSpec s = { .id = "sentinel", .duration_ns = 42 };
+        SpecError e;
+        int r = parse(json, &s, &e);
+
+        if (r != -EINVAL || strcmp(e.field, field) != 0 || !strstr(e.reason, reason)) {
+                fprintf(stderr, "for %s:\n  got %d field \"%s\" reason \"%s\"\n  expected -EINVAL field \"%s\" reason ~\"%s\"\n",
+                        json, r, e.field, e.reason, field, reason);
+                tap_failures++;
+        }
+        /* ret untouched on failure */
+        CHECK_STREQ(s.id, "sentinel");
+        CHECK_EQ_INT(s.duration_ns, 42);
+        CHECK(s.devices == NULL && s.target.netns == NULL);
+}
+
+static char *to_json_string(const FaultSpec *s) {
+        cJSON *o = fault_spec_to_json(s);
+        char *t = o ? cJSON_PrintUnformatted(o) : NULL;
+
+        cJSON_Delete(o);
+        return t;
+}
+
+static void test_full(void) {
+        FaultSpec s = {};
+        SpecError e;
+        char *t;
+
+        CHECK_EQ_INT(parse("{\"id\": \"web-1.delay_A\", \"target\": {\"netns\": \"/run/netns/x\"},"
+                           " \"device\": [\"eth0\", \"veth-a1\"],"
+                           " \"netem\": {\"latency\": \"90ms\", \"jitter\": \"10ms\", \"correlation\": \"25\","
+                           "  \"distribution\": \"paretonormal\", \"loss\": 0.5, \"loss_correlation\": \"10%\","
+                           "  \"duplicate\": 1, \"duplicate_correlation\": 2, \"corrupt\": \"0.1\","
+                           "  \"corrupt_correlation\": 3, \"reorder\": 25, \"reorder_correlation\": \"50\","
+                           "  \"gap\": \"5\", \"rate\": \"10mbit\", \"limit\": 2000},"
+                           " \"duration\": \"1m30s\"}", &s, &e), 0);
+
+        CHECK_STREQ(s.id, "web-1.delay_A");
+        CHECK_EQ_INT(s.target.kind, TARGET_NETNS);
+        CHECK_STREQ(s.target.netns, "/run/netns/x");
+        CHECK_EQ_INT(s.n_devices, 2);
+        CHECK_STREQ(s.devices[0], "eth0");
+        CHECK_STREQ(s.devices[1], "veth-a1");
+        CHECK(s.devices[2] == NULL);
+        CHECK_EQ_INT(s.netem.set, (1u << 15) - 1);      /* every member */
+        CHECK_EQ_INT(s.netem.latency_ns, 90000000);
+        CHECK_EQ_INT(s.netem.jitter_ns, 10000000);
+        CHECK(s.netem.correlation == 25);
+        CHECK_EQ_INT(s.netem.distribution, NETEM_DIST_PARETONORMAL);
+        CHECK(s.netem.loss == 0.5);
+        CHECK(s.netem.loss_corr == 10);
+        CHECK(s.netem.duplicate == 1);
+        CHECK(s.netem.duplicate_corr == 2);
+        CHECK(s.netem.corrupt == 0.1);
+        CHECK(s.netem.corrupt_corr == 3);
+        CHECK(s.netem.reorder == 25);
+        CHECK(s.netem.reorder_corr == 50);
+        CHECK_EQ_INT(s.netem.gap, 5);
+        CHECK_EQ_INT(s.netem.rate_Bps, 1250000);
+        CHECK_EQ_INT(s.netem.limit, 2000);
+        CHECK_EQ_INT(s.duration_ns, 90 * SEC);
+
+        t = to_json_string(&s);
+        CHECK_STREQ(t, "{\"device\":[\"eth0\",\"veth-a1\"],\"netem\":{\"latency\":\"90ms\",\"jitter\":\"10ms\","
+                       "\"correlation\":25,\"distribution\":\"paretonormal\",\"loss\":0.5,\"loss_correlation\":10,"
+                       "\"duplicate\":1,\"duplicate_correlation\":2,\"corrupt\":0.1,\"corrupt_correlation\":3,"
+                       "\"reorder\":25,\"reorder_correlation\":50,\"gap\":5,\"rate\":\"10mbit\",\"limit\":2000},"
+                       "\"duration\":\"1m30s\"}");
+        free(t);
+
+        fault_spec_done(&s);
+        CHECK(s.devices == NULL && s.target.netns == NULL && s.netem.set == 0 && s.id[0] == '\0');
+        fault_spec_done(&s);    /* twice is harmless */
+}
+
+static void test_minimal(void) {
+        FaultSpec s = {};
+        SpecError e;
+        char *t;
+
+        CHECK_EQ_INT(parse("{\"target\": {\"pid\": 1234}, \"netem\": {\"loss\": \"25\"}}", &s, &e), 0);
+        CHECK_STREQ(s.id, "");
+        CHECK_EQ_INT(s.target.kind, TARGET_PID);
+        CHECK_EQ_INT(s.target.pid, 1234);
+        CHECK(s.devices == NULL);
+        CHECK_EQ_INT(s.n_devices, 0);
+        CHECK_EQ_INT(s.netem.set, NETEM_HAS_LOSS);
+        CHECK(s.netem.loss == 25);
+        CHECK_EQ_INT(s.duration_ns, 0);
+
+        /* Defaults are left out of the normal form. */
+        t = to_json_string(&s);
+        CHECK_STREQ(t, "{\"netem\":{\"loss\":25}}");
+        free(t);
+        fault_spec_done(&s);
+
+        /* A single device as a string, and latency 0 as the string "0". */
+        CHECK_EQ_INT(parse("{\"target\": {\"pid\": 1}, \"device\": \"lo\", \"netem\": {\"latency\": \"0\"}}", &s, &e),
+                     0);
+        CHECK_EQ_INT(s.n_devices, 1);
+        CHECK_STREQ(s.devices[0], "lo");
+        CHECK(s.devices[1] == NULL);
+        CHECK_EQ_INT(s.netem.set, NETEM_HAS_LATENCY);
+        CHECK_EQ_INT(s.netem.latency_ns, 0);
+        t = to_json_string(&s);
+        CHECK_STREQ(t, "{\"device\":[\"lo\"],\"netem\":{\"latency\":\"0s\"}}");
+        free(t);
+        fault_spec_done(&s);
+
+        /* Member order does not matter, cross checks included. */
+        expect_ok("{\"netem\": {\"jitter\": \"1ms\", \"gap\": 3, \"reorder\": \"5%\", \"latency\": \"2ms\"},"
+                  " \"target\": {\"pid\": 2147483647}}");
+        expect_ok("{\"target\": {\"pid\": 1}, \"netem\": {\"jitter\": \"2.147483647s\", \"latency\": \"1s\"}}");
+        expect_ok("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 0, \"duplicate\": 100, \"corrupt\": \"100%\"}}");
+        expect_ok("{\"target\": {\"pid\": 1}, \"netem\": {\"rate\": \"1bps\", \"limit\": \"4294967295\"}}");
+        expect_ok("{\"target\": {\"pid\": 1}, \"netem\": {\"latency\": \"1ms\", \"reorder\": 1, \"gap\": 0}}");
+        expect_ok("{\"target\": {\"pid\": 1}, \"netem\": {\"latency\": \"1ms\", \"reorder\": 1, \"gap\": 4294967295}}");
+        expect_ok("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}, \"duration\": \"1ns\"}");
+        expect_ok("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}, \"id\": \"a\"}");
+}
+
+static void test_members(void) {
+        /* Unknown members, at every level, with their path. */
+        expect_error("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}, \"bogus\": 1}", "bogus", "unknown member");
+        expect_error("{\"target\": {\"pid\": 1, \"container\": \"x\"}, \"netem\": {\"loss\": 1}}", "target.container",
+                     "unknown member");
+        expect_error("{\"target\": {\"pid\": 1}, \"netem\": {\"latncy\": \"90ms\"}}", "netem.latncy", "unknown member");
+        expect_error("{\"target\": {\"pid\": 1}, \"netem\": {\"Latency\": \"90ms\"}}", "netem.Latency",
+                     "unknown member");
+        expect_error("{\"Target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", "Target", "unknown member");
+
+        /* Duplicate members cannot smuggle a second value past the first. */
+        expect_error("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}, \"netem\": {\"loss\": 2}}", "netem",
+                     "duplicate");
+        expect_error("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1, \"loss\": 2}}", "netem.loss", "duplicate");
+        expect_error("{\"target\": {\"pid\": 1, \"pid\": 2}, \"netem\": {\"loss\": 1}}", "target.pid", "duplicate");
+
+        /* A long unknown name is cut to fit, and not in the middle of a UTF-8 character. */
+        {
+                char json[512], name[300];
+                FaultSpec s = {};
+                SpecError e;
+
+                memset(name, 'a', 126);
+                strcpy(name + 126, "\xc3\xa9\xc3\xa9\xc3\xa9 and more");
+                snprintf(json, sizeof json, "{\"target\": {\"pid\": 1}, \"netem\": {\"%s\": 1}}", name);
+                CHECK_EQ_INT(parse(json, &s, &e), -EINVAL);
+                CHECK(strlen(e.field) < sizeof e.field);
+                CHECK(strncmp(e.field, "netem.aaaa", 10) == 0);
+                CHECK(((unsigned char) e.field[strlen(e.field) - 1] & 0xC0) != 0xC0);   /* no dangling lead byte */
+                CHECK_STREQ(e.reason, "unknown member");
+        }
+
+        expect_error("[]", "params", "object");
+        expect_error("null", "params", "object");
+        expect_error("{\"netem\": {\"loss\": 1}}", "target", "required");
+        expect_error("{\"target\": {\"pid\": 1}}", "netem", "required");
+        expect_error("{\"target\": {\"pid\": 1}, \"netem\": {}}", "netem", "at least one");
+        expect_error("{\"target\": {\"pid\": 1}, \"netem\": [\"loss\"]}", "netem", "object");
+        expect_error("{\"target\": {\"pid\": 1}, \"netem\": null}", "netem", "object");
+}
+
+static void test_id(void) {
+        char json[512], id[200];
+
+        expect_error("{\"id\": \"\", \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", "id", "1 to 128");
+        expect_error("{\"id\": \"a b\", \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", "id", "1 to 128");
+        expect_error("{\"id\": \"a/b\", \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", "id", "1 to 128");
+        expect_error("{\"id\": \"caf\xc3\xa9\", \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", "id", "1 to 128");
+        expect_error("{\"id\": 5, \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", "id", "1 to 128");
+        expect_error("{\"id\": null, \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", "id", "1 to 128");
+
+        memset(id, 'x', 128);
+        id[128] = '\0';
+        snprintf(json, sizeof json, "{\"id\": \"%s\", \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", id);
+        expect_ok(json);
+        strcat(id, "x");
+        snprintf(json, sizeof json, "{\"id\": \"%s\", \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", id);
+        expect_error(json, "id", "1 to 128");
+}
+
+static void test_target(void) {
+        static char json[8192], path[4200];
+
+        expect_error("{\"target\": {}, \"netem\": {\"loss\": 1}}", "target", "exactly one");
+        expect_error("{\"target\": {\"pid\": 1, \"netns\": \"/x\"}, \"netem\": {\"loss\": 1}}", "target", "exactly one");
+        expect_error("{\"target\": 1, \"netem\": {\"loss\": 1}}", "target", "object");
+        expect_error("{\"target\": \"/run/netns/x\", \"netem\": {\"loss\": 1}}", "target", "object");
+        expect_error("{\"target\": {\"pid\": 0}, \"netem\": {\"loss\": 1}}", "target.pid", "positive integer");
+        expect_error("{\"target\": {\"pid\": -1}, \"netem\": {\"loss\": 1}}", "target.pid", "positive integer");
+        expect_error("{\"target\": {\"pid\": 1.5}, \"netem\": {\"loss\": 1}}", "target.pid", "positive integer");
+        expect_error("{\"target\": {\"pid\": \"123\"}, \"netem\": {\"loss\": 1}}", "target.pid", "positive integer");
+        expect_error("{\"target\": {\"pid\": 2147483648}, \"netem\": {\"loss\": 1}}", "target.pid", "positive integer");
+        expect_error("{\"target\": {\"pid\": 1e300}, \"netem\": {\"loss\": 1}}", "target.pid", "positive integer");
+        expect_error("{\"target\": {\"netns\": \"run/netns/x\"}, \"netem\": {\"loss\": 1}}", "target.netns", "absolute");
+        expect_error("{\"target\": {\"netns\": \"\"}, \"netem\": {\"loss\": 1}}", "target.netns", "absolute");
+        expect_error("{\"target\": {\"netns\": 5}, \"netem\": {\"loss\": 1}}", "target.netns", "absolute");
+
+        path[0] = '/';
+        memset(path + 1, 'p', 4094);
+        path[4095] = '\0';
+        snprintf(json, sizeof json, "{\"target\": {\"netns\": \"%s\"}, \"netem\": {\"loss\": 1}}", path);
+        expect_ok(json);
+        strcat(path, "p");
+        snprintf(json, sizeof json, "{\"target\": {\"netns\": \"%s\"}, \"netem\": {\"loss\": 1}}", path);
+        expect_error(json, "target.netns", "4095");
+}
+
+static void test_devices(void) {
+        char json[4096];
+        size_t o;
+
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": [], \"netem\": {\"loss\": 1}}", "device", "at least one");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": 5, \"netem\": {\"loss\": 1}}", "device", "string");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": \"\", \"netem\": {\"loss\": 1}}", "device", "interface");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": \"0123456789abcdef\", \"netem\": {\"loss\": 1}}", "device",
+                     "interface");
+        expect_ok("{\"target\": {\"pid\": 1}, \"device\": \"0123456789abcde\", \"netem\": {\"loss\": 1}}");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": [\"eth0\", \"a/b\"], \"netem\": {\"loss\": 1}}", "device[1]",
+                     "interface");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": [\"eth0\", \"a b\"], \"netem\": {\"loss\": 1}}", "device[1]",
+                     "interface");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": [\"eth0\", \"a\\tb\"], \"netem\": {\"loss\": 1}}",
+                     "device[1]", "interface");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": [\"eth0\", \"eth0:1\"], \"netem\": {\"loss\": 1}}",
+                     "device[1]", "interface");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": [\".\"], \"netem\": {\"loss\": 1}}", "device[0]",
+                     "interface");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": \"..\", \"netem\": {\"loss\": 1}}", "device", "interface");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": [1], \"netem\": {\"loss\": 1}}", "device[0]", "interface");
+        expect_error("{\"target\": {\"pid\": 1}, \"device\": [\"a\", \"b\", \"a\"], \"netem\": {\"loss\": 1}}",
+                     "device[2]", "duplicate of device[0]");
+
+        /* 64 devices are fine, 65 are not. */
+        o = (size_t) snprintf(json, sizeof json, "{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}, \"device\": [");
+        for (int i = 0; i < 64; i++)
+                o += (size_t) snprintf(json + o, sizeof json - o, "%s\"d%d\"", i ? "," : "", i);
+        snprintf(json + o, sizeof json - o, "]}");
+        expect_ok(json);
+        snprintf(json + o, sizeof json - o, ",\"d64\"]}");
+        expect_error(json, "device", "at most 64");
+}
+
+static void test_netem_values(void) {
+#define NETEM(x) "{\"target\": {\"pid\": 1}, \"netem\": {" x "}}"
+        /* Durations are strings only. */
+        expect_error(NETEM("\"latency\": 90"), "netem.latency", "must be a duration string such as \"90ms\"");
+        expect_error(NETEM("\"latency\": \"90\""), "netem.latency", "duration string");
+        expect_error(NETEM("\"latency\": \"90 ms\""), "netem.latency", "duration string");
+        expect_error(NETEM("\"latency\": \"-5ms\""), "netem.latency", "negative");
+        expect_error(NETEM("\"latency\": \"3000000h\""), "netem.latency", "too large");
+        expect_error(NETEM("\"latency\": null"), "netem.latency", "duration string");
+        expect_error(NETEM("\"latency\": \"1ms\", \"jitter\": 1"), "netem.jitter", "duration string");
+
+        /* The jitter cap: the kernel works in 32-bit nanoseconds. */
+        expect_error(NETEM("\"latency\": \"1s\", \"jitter\": \"2.147483648s\""), "netem.jitter", "at most 2.147483647s");
+        expect_error(NETEM("\"latency\": \"1s\", \"jitter\": \"3s\""), "netem.jitter", "kernel limit");
+
+        /* Percents: numbers or numeric strings, 0..100. */
+        expect_error(NETEM("\"loss\": 101"), "netem.loss", "between 0 and 100");
+        expect_error(NETEM("\"loss\": -1"), "netem.loss", "between 0 and 100");
+        expect_error(NETEM("\"loss\": \"101%\""), "netem.loss", "between 0 and 100");
+        expect_error(NETEM("\"loss\": \"-0.1\""), "netem.loss", "between 0 and 100");
+        expect_error(NETEM("\"loss\": 1e999"), "netem.loss", "between 0 and 100");
+        expect_error(NETEM("\"loss\": \"lots\""), "netem.loss", "percent");
+        expect_error(NETEM("\"loss\": \"nan\""), "netem.loss", "percent");
+        expect_error(NETEM("\"loss\": \"inf\""), "netem.loss", "percent");
+        expect_error(NETEM("\"loss\": true"), "netem.loss", "percent");
+        expect_error(NETEM("\"loss\": [25]"), "netem.loss", "percent");
+        expect_error(NETEM("\"duplicate\": 200"), "netem.duplicate", "between");
+        expect_error(NETEM("\"corrupt\": \"x\""), "netem.corrupt", "percent");
+        expect_error(NETEM("\"latency\": \"1ms\", \"reorder\": 100.5"), "netem.reorder", "between");
+        expect_error(NETEM("\"latency\": \"1ms\", \"correlation\": -3"), "netem.correlation", "between");
+
+        expect_error(NETEM("\"latency\": \"1ms\", \"distribution\": \"gauss\""), "netem.distribution", "one of");
+        expect_error(NETEM("\"latency\": \"1ms\", \"distribution\": \"Normal\""), "netem.distribution", "one of");
+        expect_error(NETEM("\"latency\": \"1ms\", \"distribution\": 1"), "netem.distribution", "one of");
+
+        expect_error(NETEM("\"latency\": \"1ms\", \"reorder\": 1, \"gap\": -1"), "netem.gap", "non-negative integer");
+        expect_error(NETEM("\"latency\": \"1ms\", \"reorder\": 1, \"gap\": 1.5"), "netem.gap", "non-negative integer");
+        expect_error(NETEM("\"latency\": \"1ms\", \"reorder\": 1, \"gap\": \"1.5\""), "netem.gap", "non-negative");
+        expect_error(NETEM("\"latency\": \"1ms\", \"reorder\": 1, \"gap\": \"\""), "netem.gap", "non-negative");
+        expect_error(NETEM("\"latency\": \"1ms\", \"reorder\": 1, \"gap\": 4294967296"), "netem.gap", "at most");
+        expect_error(NETEM("\"latency\": \"1ms\", \"reorder\": 1, \"gap\": \"99999999999999999999\""), "netem.gap",
+                     "at most");
+        expect_error(NETEM("\"limit\": 0"), "netem.limit", "positive integer");
+        expect_error(NETEM("\"limit\": \"0\""), "netem.limit", "positive integer");
+        expect_error(NETEM("\"limit\": \"-5\""), "netem.limit", "positive integer");
+        expect_error(NETEM("\"limit\": 4294967296"), "netem.limit", "at most");
+
+        expect_error(NETEM("\"rate\": 1000"), "netem.rate", "rate string");
+        expect_error(NETEM("\"rate\": \"fast\""), "netem.rate", "tc rate");
+        expect_error(NETEM("\"rate\": \"10 mbit\""), "netem.rate", "tc rate");
+        expect_error(NETEM("\"rate\": \"0mbit\""), "netem.rate", "above zero");
+        expect_error(NETEM("\"rate\": \"-1mbit\""), "netem.rate", "above zero");
+
+        /* Cross checks, reported on the member that needs the other. */
+        expect_error(NETEM("\"jitter\": \"10ms\""), "netem.jitter", "requires netem.latency");
+        expect_error(NETEM("\"correlation\": 25"), "netem.correlation", "requires netem.latency");
+        expect_error(NETEM("\"distribution\": \"normal\""), "netem.distribution", "requires netem.latency");
+        expect_error(NETEM("\"reorder\": 25"), "netem.reorder", "requires netem.latency");
+        expect_error(NETEM("\"latency\": \"0s\", \"reorder\": 25"), "netem.reorder", "non-zero netem.latency");
+        expect_error(NETEM("\"latency\": \"1ms\", \"gap\": 5"), "netem.gap", "requires netem.reorder");
+        expect_error(NETEM("\"loss_correlation\": 25"), "netem.loss_correlation", "requires netem.loss");
+        expect_error(NETEM("\"duplicate_correlation\": 25"), "netem.duplicate_correlation", "requires netem.duplicate");
+        expect_error(NETEM("\"corrupt_correlation\": 25"), "netem.corrupt_correlation", "requires netem.corrupt");
+        expect_error(NETEM("\"latency\": \"1ms\", \"reorder_correlation\": 25"), "netem.reorder_correlation",
+                     "requires netem.reorder");
+#undef NETEM
+}
+
+static void test_duration(void) {
+#define WITH(x) "{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}, \"duration\": " x "}"
+        expect_error(WITH("\"0\""), "duration", "greater than zero");
+        expect_error(WITH("\"0s\""), "duration", "greater than zero");
+        expect_error(WITH("30"), "duration", "must be a duration string such as \"90ms\"");
+        expect_error(WITH("\"30\""), "duration", "duration string");
+        expect_error(WITH("\"-1s\""), "duration", "negative");
+        expect_error(WITH("null"), "duration", "duration string");
+        expect_ok(WITH("\"1h\""));
+#undef WITH
+}
+
+static bool equal_json(const char *a, const char *b) {
+        FaultSpec x = {}, y = {};
+        SpecError e;
+        bool eq;
+
+        CHECK_EQ_INT(parse(a, &x, &e), 0);
+        CHECK_EQ_INT(parse(b, &y, &e), 0);
+        eq = fault_spec_equal(&x, &y);
+        CHECK(fault_spec_equal(&y, &x) == eq);
+        fault_spec_done(&x);
+        fault_spec_done(&y);
+        return eq;
+}
+
+static void test_equal(void) {
+        FaultSpec s = {};
+        SpecError e;
+
+        CHECK(equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}}",
+                         "{\"netem\": {\"loss\": \"25%\"}, \"target\": {\"pid\": 1}}"));
+        /* The id is the key, not part of the spec. */
+        CHECK(equal_json("{\"id\": \"a\", \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}}",
+                         "{\"id\": \"b\", \"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}}"));
+        CHECK(equal_json("{\"target\": {\"netns\": \"/n\"}, \"device\": [\"a\", \"b\"], \"netem\": {\"latency\": \"1s\"}}",
+                         "{\"target\": {\"netns\": \"/n\"}, \"device\": [\"b\", \"a\"], \"netem\": {\"latency\": \"1000ms\"}}"));
+        CHECK(equal_json("{\"target\": {\"pid\": 1}, \"device\": \"a\", \"netem\": {\"rate\": \"8mbit\"}}",
+                         "{\"target\": {\"pid\": 1}, \"device\": [\"a\"], \"netem\": {\"rate\": \"1mbps\"}}"));
+
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}}",
+                          "{\"target\": {\"pid\": 2}, \"netem\": {\"loss\": 25}}"));
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}}",
+                          "{\"target\": {\"netns\": \"/proc/1/ns/net\"}, \"netem\": {\"loss\": 25}}"));
+        CHECK(!equal_json("{\"target\": {\"netns\": \"/a\"}, \"netem\": {\"loss\": 25}}",
+                          "{\"target\": {\"netns\": \"/b\"}, \"netem\": {\"loss\": 25}}"));
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}}",
+                          "{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 26}}"));
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 0}}",
+                          "{\"target\": {\"pid\": 1}, \"netem\": {\"duplicate\": 0}}"));
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}}",
+                          "{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25, \"limit\": 1000}}"));
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}}",
+                          "{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}, \"duration\": \"1m\"}"));
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}, \"duration\": \"2m\"}",
+                          "{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}, \"duration\": \"1m\"}"));
+        /* No device (every device) is not the same as a list. */
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 25}}",
+                          "{\"target\": {\"pid\": 1}, \"device\": [\"eth0\"], \"netem\": {\"loss\": 25}}"));
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"device\": [\"a\", \"b\"], \"netem\": {\"loss\": 25}}",
+                          "{\"target\": {\"pid\": 1}, \"device\": [\"a\", \"c\"], \"netem\": {\"loss\": 25}}"));
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"device\": [\"a\", \"b\"], \"netem\": {\"loss\": 25}}",
+                          "{\"target\": {\"pid\": 1}, \"device\": [\"a\"], \"netem\": {\"loss\": 25}}"));
+        CHECK(!equal_json("{\"target\": {\"pid\": 1}, \"netem\": {\"latency\": \"1ms\", \"distribution\": \"normal\"}}",
+                          "{\"target\": {\"pid\": 1}, \"netem\": {\"latency\": \"1ms\", \"distribution\": \"pareto\"}}"));
+
+        CHECK_EQ_INT(parse("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", &s, &e), 0);
+        CHECK(fault_spec_equal(&s, &s));
+        fault_spec_done(&s);
+}
+
+/* The normal form reads back as an equal spec. */
+static void test_roundtrip(void) {
+        FaultSpec a = {}, b = {};
+        SpecError e;
+        cJSON *n;
+
+        CHECK_EQ_INT(parse("{\"target\": {\"netns\": \"/run/netns/t\"}, \"device\": [\"v0\", \"v1\"],"
+                           " \"netem\": {\"latency\": \"1500us\", \"jitter\": \"0.25ms\", \"correlation\": \"12.5\","
+                           "  \"distribution\": \"normal\", \"loss\": \"0.001\", \"reorder\": 3, \"gap\": 2,"
+                           "  \"rate\": \"1.5kibit\", \"limit\": 7}, \"duration\": \"3600s\"}", &a, &e), 0);
+        n = fault_spec_to_json(&a);
+        CHECK(n != NULL);
+        CHECK_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(n, "netem"), "latency")->valuestring, "1.5ms");
+        CHECK_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(n, "netem"), "jitter")->valuestring, "250us");
+        CHECK_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(n, "netem"), "rate")->valuestring, "1536bit");
+        CHECK_STREQ(cJSON_GetObjectItem(n, "duration")->valuestring, "1h");
+        cJSON_AddItemToObject(n, "target", cJSON_Parse("{\"netns\": \"/run/netns/t\"}"));
+        CHECK_EQ_INT(fault_spec_from_json(n, &b, &e), 0);
+        CHECK(fault_spec_equal(&a, &b));
+        cJSON_Delete(n);
+        fault_spec_done(&a);
+        fault_spec_done(&b);
+}
+
+/* Members that later decoders fill in: owned memory is freed, and a difference is a different spec. */
+static void test_match_members(void) {
+        FaultSpec a = {}, b = {};
+        SpecError e;
+
+        CHECK_EQ_INT(parse("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", &a, &e), 0);
+        CHECK_EQ_INT(parse("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}}", &b, &e), 0);
+        CHECK_EQ_INT(a.direction, DIRECTION_EGRESS);
+        CHECK(!a.partition && a.match.n_cidrs == 0 && a.match.cidrs == NULL);
+
+        a.match.cidrs = calloc(2, sizeof(Cidr));
+        b.match.cidrs = calloc(2, sizeof(Cidr));
+        CHECK_EQ_INT(cidr_from_string("10.96.0.0/12", &a.match.cidrs[0]), 0);
+        CHECK_EQ_INT(cidr_from_string("2001:db8::/32", &a.match.cidrs[1]), 0);
+        b.match.cidrs[0] = a.match.cidrs[0];
+        b.match.cidrs[1] = a.match.cidrs[1];
+        a.match.n_cidrs = b.match.n_cidrs = 2;
+        CHECK(fault_spec_equal(&a, &b));
+
+        CHECK_EQ_INT(cidr_from_string("10.96.0.0/13", &b.match.cidrs[0]), 0);
+        CHECK(!fault_spec_equal(&a, &b));
+        b.match.cidrs[0] = a.match.cidrs[0];
+
+        a.match.ports[0] = (PortRange) { 80, 80 };
+        a.match.n_ports = 1;
+        CHECK(!fault_spec_equal(&a, &b));
+        b.match.ports[0] = (PortRange) { 80, 81 };
+        b.match.n_ports = 1;
+        CHECK(!fault_spec_equal(&a, &b));
+        b.match.ports[0].hi = 80;
+        CHECK(fault_spec_equal(&a, &b));
+
+        a.match.protocol = 6;
+        CHECK(!fault_spec_equal(&a, &b));
+        b.match.protocol = 6;
+        a.direction = DIRECTION_BOTH;
+        CHECK(!fault_spec_equal(&a, &b));
+        b.direction = DIRECTION_BOTH;
+        a.partition = true;
+        CHECK(!fault_spec_equal(&a, &b));
+        b.partition = true;
+        CHECK(fault_spec_equal(&a, &b));
+
+        CHECK_STREQ(fault_direction_to_string(DIRECTION_EGRESS), "egress");
+        CHECK_STREQ(fault_direction_to_string(DIRECTION_INGRESS), "ingress");
+        CHECK_STREQ(fault_direction_to_string(DIRECTION_BOTH), "both");
+        CHECK(fault_direction_to_string(_DIRECTION_MAX) == NULL);
+        CHECK(fault_direction_to_string(_DIRECTION_INVALID) == NULL);
+
+        fault_spec_done(&a);    /* frees the CIDRs (ASan's leak check sees it) */
+        CHECK(a.match.cidrs == NULL && a.match.n_cidrs == 0);
+        fault_spec_done(&b);
+}
+
+static void test_error_helper(void) {
+        SpecError e = {};
+
+        CHECK_EQ_INT(spec_error_set(&e, "netem.loss", "must be %s %d", "below", 101), -EINVAL);
+        CHECK_STREQ(e.field, "netem.loss");
+        CHECK_STREQ(e.reason, "must be below 101");
+        CHECK_EQ_INT(spec_error_set(NULL, "x", "y"), -EINVAL);
+        CHECK_EQ_INT(fault_spec_from_json(NULL, &(FaultSpec) {}, NULL), -EINVAL);
+}
+
+int main(void) {
+        test_full();
+        test_minimal();
+        test_members();
+        test_id();
+        test_target();
+        test_devices();
+        test_netem_values();
+        test_duration();
+        test_equal();
+        test_roundtrip();
+        test_match_members();
+        test_error_helper();
+        TAP_EXIT();
+}
