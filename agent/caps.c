@@ -41,9 +41,11 @@ int caps_drop_to_minimum(void) {
                 if (wanted[i] <= last)
                         have[n++] = wanted[i];
 
-        /* The bounding set first: dropping from it needs CAP_SETPCAP, which we are about to give up. */
+        /* The bounding set first: dropping from it needs CAP_SETPCAP, which we are about to give up. Only what is
+         * still there: the kernel wants CAP_SETPCAP even to drop a capability that is already gone, and a
+         * supervisor that started us with the minimal bounding set (systemd, Kubernetes) gave us no CAP_SETPCAP. */
         for (cap_value_t c = 0; c <= last; c++)
-                if (!is_wanted(c) && cap_drop_bound(c) < 0 && errno != EINVAL)
+                if (!is_wanted(c) && cap_get_bound(c) > 0 && cap_drop_bound(c) < 0)
                         return negative_errno();
 
         if (cap_reset_ambient() < 0 && errno != EINVAL)

@@ -21,6 +21,8 @@
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
         __uint(max_entries, CLASSIFIER_DEVICES_MAX);
+        /* Entries are ~5.6 KiB: allocate them as devices come, not 4096 of them up front. */
+        __uint(map_flags, BPF_F_NO_PREALLOC);
         __type(key, __u32);
         __type(value, struct classifier_device);
 } devices SEC(".maps");

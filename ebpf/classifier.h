@@ -76,5 +76,6 @@ struct classifier_counters {
 };
 
 #define CLASSIFIER_DEVICES_MAX 4096
-#define CLASSIFIER_COUNTERS_MAX 65536
+/* One counter set per live fault (the agent runs at most 1024); per CPU, so kept small. */
+#define CLASSIFIER_COUNTERS_MAX 1024
 #define CLASSIFIER_CIDRS_MAX (1u << 20)
