@@ -211,6 +211,9 @@ static void plan_device(Registry *r, Device *d, const Fault *skip, Plan *p) {
                 if (p->minors[i])
                         p->want |= 1ull << (p->minors[i] - 1);
                 fill_slot(&p->table.slots[i], p->faults[i], p->minors[i]);
+                if (p->table.slots[i].protocol || p->table.slots[i].n_ports ||
+                    (p->table.slots[i].flags & CLASSIFIER_F_CIDRS))
+                        p->table.inspect = 1;
         }
         p->table.n = (uint32_t) p->n;
         p->table.direction = d->direction;

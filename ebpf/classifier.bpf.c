@@ -67,44 +67,40 @@ static __always_inline void parse(struct __sk_buff *skb, const struct classifier
         int ingress = dev->direction == CLASSIFIER_DIR_INGRESS;
         __u16 ports[2];
 
+        /* One helper call per header: each bpf_skb_load_bytes() costs about as much as the rest of the parse. */
         if (skb->protocol == bpf_htons(ETH_P_IP)) {
-                __u8 vihl, proto;
-                __u16 frag;
+                __u8 hdr[20];
 
-                if (bpf_skb_load_bytes(skb, off, &vihl, 1) < 0 ||
-                    bpf_skb_load_bytes(skb, off + 9, &proto, 1) < 0 ||
-                    bpf_skb_load_bytes(skb, off + 6, &frag, 2) < 0 ||
-                    bpf_skb_load_bytes(skb, off + (ingress ? 12 : 16), p->addr, 4) < 0)
+                if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)) < 0)
                         return;
                 p->family = 4;
-                p->protocol = proto;
+                p->protocol = hdr[9];
+                __builtin_memcpy(p->addr, ingress ? hdr + 12 : hdr + 16, 4);
                 /* A non-first fragment has no transport header: it has no port. */
-                if (bpf_ntohs(frag) & 0x1fff)
+                if (((hdr[6] << 8) | hdr[7]) & 0x1fff)
                         return;
-                ports_off = off + (vihl & 0x0f) * 4;
+                ports_off = off + (hdr[0] & 0x0f) * 4;
         } else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-                __u8 next;
+                __u8 hdr[40], next;
 
-                if (bpf_skb_load_bytes(skb, off + 6, &next, 1) < 0 ||
-                    bpf_skb_load_bytes(skb, off + (ingress ? 8 : 24), p->addr, 16) < 0)
+                if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)) < 0)
                         return;
                 p->family = 6;
+                next = hdr[6];
+                __builtin_memcpy(p->addr, ingress ? hdr + 8 : hdr + 24, 16);
                 ports_off = off + 40;
                 for (int i = 0; i < IPV6_EXT_MAX; i++) {
-                        __u8 ext[2];
+                        __u8 ext[4];
 
                         /* hop-by-hop, routing, destination options: length in 8-octet units past the first 8 */
                         if (next != 0 && next != 43 && next != 60 && next != 44)
                                 break;
-                        if (bpf_skb_load_bytes(skb, ports_off, ext, 2) < 0)
+                        if (bpf_skb_load_bytes(skb, ports_off, ext, sizeof(ext)) < 0)
                                 return;
                         if (next == 44) {
-                                __u16 frag;
-                                if (bpf_skb_load_bytes(skb, ports_off + 2, &frag, 2) < 0)
-                                        return;
                                 next = ext[0];
                                 ports_off += 8;
-                                if (bpf_ntohs(frag) & 0xfff8)
+                                if (((ext[2] << 8) | ext[3]) & 0xfff8)
                                         break; /* non-first fragment */
                                 continue;
                         }
@@ -179,7 +175,9 @@ int chaoslet_classify(struct __sk_buff *skb) {
                 goto unmatched;
 
         now = bpf_ktime_get_ns();
-        parse(skb, dev, &p);
+        /* Only when some rule looks at the packet: faults on all traffic need no parse. */
+        if (dev->inspect)
+                parse(skb, dev, &p);
 
         for (__u32 i = 0; i < CLASSIFIER_FAULTS_MAX; i++) {
                 const struct classifier_slot *s;

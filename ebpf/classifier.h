@@ -51,7 +51,8 @@ struct classifier_device {
         __u32 n;
         __u8 direction;         /* CLASSIFIER_DIR_* */
         __u8 l2_len;            /* bytes before the network header: 14 on Ethernet-like devices, 0 on L3 ones */
-        __u16 pad;
+        __u8 inspect;           /* some slot's rule looks at addresses, ports or protocol: parse the packet */
+        __u8 pad;
         struct classifier_slot slots[CLASSIFIER_FAULTS_MAX];
 };
 

@@ -107,7 +107,8 @@ nothing_left "after two faults"
 # --- ingress --------------------------------------------------------------------------------------------------
 apply_json "{\"id\":\"in3\",\"target\":{\"netns\":\"/run/netns/$A\"},\"direction\":\"ingress\",\"partition\":true,
              \"match\":{\"cidrs\":[\"192.0.2.3/32\"]}}" >/dev/null
-ns_exec a ip link show | grep -q 'chaoslet-i' || fail "no chaoslet IFB in the target namespace"
+links=$(ns_exec a ip link show)
+grep -q 'chaoslet-i' <<<"$links" || fail "no chaoslet IFB in the target namespace"
 r3=$(probe 192.0.2.3:7) r2=$(probe 192.0.2.2:7)
 echo "ingress partition from .3: $(jq -c '{lost}' <<<"$r3"); from .2: $(jq -c '{lost}' <<<"$r2")"
 assert_eq "$(jq .lost <<<"$r3")" 200 "replies from .3 dropped on ingress"
