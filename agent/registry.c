@@ -187,11 +187,7 @@ static void fill_slot(struct classifier_slot *s, const Fault *f, uint16_t minor)
                 s->flags |= CLASSIFIER_F_LOSS;
                 s->loss_prob = netem_percent_to_prob(spec->netem.loss);
         }
-        if (spec->match.n_cidrs > 0) {
-                s->flags |= CLASSIFIER_F_CIDRS;
-                for (size_t i = 0; i < spec->match.n_cidrs; i++)
-                        s->flags |= spec->match.cidrs[i].family == AF_INET ? CLASSIFIER_F_CIDR4 : CLASSIFIER_F_CIDR6;
-        }
+        classifier_slot_set_cidrs(s, &f->cidr_set);
         for (size_t i = 0; i < spec->match.n_ports && i < CLASSIFIER_PORT_RANGES_MAX; i++)
                 s->ports[i] = (struct classifier_port_range) { spec->match.ports[i].lo, spec->match.ports[i].hi };
 }
@@ -715,7 +711,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         have_key = true;
         (void) classifier_counters_reset(r->classifier, key);
 
-        k = classifier_cidrs_add(r->classifier, key, spec->match.cidrs, spec->match.n_cidrs);
+        k = classifier_cidrs_add(r->classifier, key, spec->match.cidrs, spec->match.n_cidrs, &f->cidr_set);
         if (k < 0) {
                 rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to load the fault's CIDRs into the classifier");
                 k = RPC_INTERNAL_ERROR;
@@ -801,7 +797,7 @@ fail_devices:
                 device_release(r, f->devices[i].device);
 fail:
         if (have_cidrs)
-                classifier_cidrs_remove(r->classifier, key, spec->match.cidrs, spec->match.n_cidrs);
+                classifier_cidrs_remove(r->classifier, key, spec->match.cidrs, spec->match.n_cidrs, &f->cidr_set);
         if (have_key)
                 bit_set(r->counter_keys, f->counter_key, false);
         free(f);
@@ -833,7 +829,8 @@ static void fault_remove(Registry *r, Fault *f, const char *why) {
         for (size_t i = 0; i < f->n_devices; i++)
                 device_release(r, f->devices[i].device);
         /* Only now: until every device stopped consulting them, the fault's rules had to stay whole. */
-        classifier_cidrs_remove(r->classifier, f->counter_key, f->spec.match.cidrs, f->spec.match.n_cidrs);
+        classifier_cidrs_remove(r->classifier, f->counter_key, f->spec.match.cidrs, f->spec.match.n_cidrs,
+                                &f->cidr_set);
 
         log_info("%s fault %s on %s%s", why, f->id, target_describe(&f->spec.target, tbuf, sizeof(tbuf)),
                  k < 0 ? " (its network namespace is gone)" : "");

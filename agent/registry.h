@@ -32,6 +32,7 @@ struct Fault {
         int64_t expires_at_ns;          /* CLOCK_REALTIME, for display */
         int64_t deadline_ns;            /* CLOCK_MONOTONIC, what the timer and the classifier act on */
         uint32_t counter_key;
+        ClassifierCidrSet cidr_set;     /* where the classifier keeps its CIDRs */
         FaultDevice devices[2 * FAULT_DEVICES_MAX];   /* egress and/or ingress per link */
         size_t n_devices;
         Fault *next;

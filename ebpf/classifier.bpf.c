@@ -50,6 +50,22 @@ struct {
         __type(value, __u8);
 } cidrs6 SEC(".maps");
 
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, CLASSIFIER_CIDRS_MAX);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, struct classifier_hash_key);
+        __type(value, __u8);
+} cidr_hash SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, CLASSIFIER_CIDRS_MAX);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, struct classifier_hash_key64);
+        __type(value, __u8);
+} cidr_hash64 SEC(".maps");
+
 /* What a rule looks at, taken from the packet once. */
 struct packet {
         __u8 family;            /* 4, 6, or 0: not IP */
@@ -119,18 +135,66 @@ static __always_inline void parse(struct __sk_buff *skb, const struct classifier
         p->port = bpf_ntohs(ingress ? ports[0] : ports[1]);
 }
 
+/* Network-order mask of the first plen bits of a 64-bit half. */
+static __always_inline __u64 mask64(int plen) {
+        if (plen <= 0)
+                return 0;
+        if (plen >= 64)
+                return ~0ULL;
+        return bpf_cpu_to_be64(~0ULL << (64 - plen));
+}
+
+static __always_inline int hash_matches(const struct classifier_slot *s, const struct packet *p) {
+        struct classifier_hash_key k = { .fault_key = s->fault_key, .family = p->family };
+        __u64 hi, lo;
+        int n = p->family == 4 ? s->n_lens4 : s->n_lens6;
+
+        __builtin_memcpy(&hi, p->addr, 8);
+        __builtin_memcpy(&lo, p->addr + 8, 8);
+        for (int i = 0; i < CLASSIFIER_HASH_LENS_MAX; i++) {
+                int plen;
+                __u64 h, l;
+
+                if (i >= n)
+                        break;
+                plen = p->family == 4 ? s->lens4[i] : s->lens6[i];
+                h = hi & mask64(plen);
+                if (plen <= 64) {
+                        struct classifier_hash_key64 k64 = {
+                                .tag = classifier_hash_tag(s->fault_key, p->family, plen),
+                        };
+
+                        __builtin_memcpy(k64.addr, &h, 8);
+                        if (bpf_map_lookup_elem(&cidr_hash64, &k64))
+                                return 1;
+                        continue;
+                }
+                l = lo & mask64(plen - 64);
+                k.prefixlen = plen;
+                __builtin_memcpy(k.addr, &h, 8);
+                __builtin_memcpy(k.addr + 8, &l, 8);
+                if (bpf_map_lookup_elem(&cidr_hash, &k))
+                        return 1;
+        }
+        return 0;
+}
+
 static __always_inline int addr_matches(const struct classifier_slot *s, const struct packet *p) {
         if (!(s->flags & CLASSIFIER_F_CIDRS))
                 return 1;
         if (p->family == 4 && (s->flags & CLASSIFIER_F_CIDR4)) {
                 struct classifier_lpm4 k = { .prefixlen = 64, .fault_key = bpf_htonl(s->fault_key) };
 
+                if (!(s->flags & CLASSIFIER_F_CIDR4_LPM))
+                        return hash_matches(s, p);
                 __builtin_memcpy(k.addr, p->addr, 4);
                 return bpf_map_lookup_elem(&cidrs4, &k) != 0;
         }
         if (p->family == 6 && (s->flags & CLASSIFIER_F_CIDR6)) {
                 struct classifier_lpm6 k = { .prefixlen = 160, .fault_key = bpf_htonl(s->fault_key) };
 
+                if (!(s->flags & CLASSIFIER_F_CIDR6_LPM))
+                        return hash_matches(s, p);
                 __builtin_memcpy(k.addr, p->addr, 16);
                 return bpf_map_lookup_elem(&cidrs6, &k) != 0;
         }

@@ -95,11 +95,30 @@ int classifier_ingress_prog_fd(const Classifier *c) {
         return bpf_program__fd(c->skel->progs.chaoslet_ingress);
 }
 
-static int cidr_op(Classifier *c, uint32_t fault_key, const Cidr *x, bool add) {
+static int cidr_op(Classifier *c, uint32_t fault_key, const Cidr *x, bool lpm, bool add) {
         uint8_t one = 1;
         int fd, k;
 
-        if (x->family == AF_INET) {
+        if (!lpm && x->prefixlen <= 64) {
+                struct classifier_hash_key64 key = {
+                        .tag = classifier_hash_tag(fault_key, x->family == AF_INET ? 4 : 6, x->prefixlen),
+                };
+
+                memcpy(key.addr, x->addr, x->family == AF_INET ? 4 : 8);
+                fd = bpf_map__fd(c->skel->maps.cidr_hash64);
+                k = add ? bpf_map_update_elem(fd, &key, &one, BPF_ANY) : bpf_map_delete_elem(fd, &key);
+        } else if (!lpm) {
+                struct classifier_hash_key key = {
+                        .fault_key = fault_key,
+                        .family = x->family == AF_INET ? 4 : 6,
+                        .prefixlen = x->prefixlen,
+                };
+
+                /* Host bits are zero already (cidr_from_string refuses others), as the classifier masks them. */
+                memcpy(key.addr, x->addr, x->family == AF_INET ? 4 : 16);
+                fd = bpf_map__fd(c->skel->maps.cidr_hash);
+                k = add ? bpf_map_update_elem(fd, &key, &one, BPF_ANY) : bpf_map_delete_elem(fd, &key);
+        } else if (x->family == AF_INET) {
                 struct classifier_lpm4 key = { .prefixlen = 32 + x->prefixlen, .fault_key = htonl(fault_key) };
 
                 memcpy(key.addr, x->addr, 4);
@@ -115,21 +134,76 @@ static int cidr_op(Classifier *c, uint32_t fault_key, const Cidr *x, bool add) {
         return k < 0 ? negative_errno() : 0;
 }
 
-int classifier_cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n) {
+/* Few distinct prefix lengths: per-length hash (a lookup per length). Many: the LPM trie (one walk). */
+static void plan_set(const Cidr *cidrs, size_t n, ClassifierCidrSet *ret) {
+        uint64_t seen4 = 0, seen6[3] = {};
+        ClassifierCidrSet set = {};
+        unsigned d4 = 0, d6 = 0;
+
         for (size_t i = 0; i < n; i++) {
-                int k = cidr_op(c, fault_key, &cidrs[i], true);
+                unsigned l = cidrs[i].prefixlen;
+
+                if (cidrs[i].family == AF_INET) {
+                        set.flags |= CLASSIFIER_F_CIDRS | CLASSIFIER_F_CIDR4;
+                        if (!(seen4 & (1ull << l))) {
+                                seen4 |= 1ull << l;
+                                if (d4 < CLASSIFIER_HASH_LENS_MAX)
+                                        set.lens4[d4] = (uint8_t) l;
+                                d4++;
+                        }
+                } else {
+                        set.flags |= CLASSIFIER_F_CIDRS | CLASSIFIER_F_CIDR6;
+                        if (!(seen6[l / 64] & (1ull << (l % 64)))) {
+                                seen6[l / 64] |= 1ull << (l % 64);
+                                if (d6 < CLASSIFIER_HASH_LENS_MAX)
+                                        set.lens6[d6] = (uint8_t) l;
+                                d6++;
+                        }
+                }
+        }
+        if (d4 > CLASSIFIER_HASH_LENS_MAX)
+                set.flags |= CLASSIFIER_F_CIDR4_LPM;
+        else
+                set.n_lens4 = (uint8_t) d4;
+        if (d6 > CLASSIFIER_HASH_LENS_MAX)
+                set.flags |= CLASSIFIER_F_CIDR6_LPM;
+        else
+                set.n_lens6 = (uint8_t) d6;
+        *ret = set;
+}
+
+static bool in_lpm(const ClassifierCidrSet *set, const Cidr *x) {
+        return set->flags & (x->family == AF_INET ? CLASSIFIER_F_CIDR4_LPM : CLASSIFIER_F_CIDR6_LPM);
+}
+
+int classifier_cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n, ClassifierCidrSet *ret) {
+        ClassifierCidrSet set;
+
+        plan_set(cidrs, n, &set);
+        for (size_t i = 0; i < n; i++) {
+                int k = cidr_op(c, fault_key, &cidrs[i], in_lpm(&set, &cidrs[i]), true);
                 if (k < 0) {
-                        classifier_cidrs_remove(c, fault_key, cidrs, i);
+                        classifier_cidrs_remove(c, fault_key, cidrs, i, &set);
                         return k;
                 }
         }
+        *ret = set;
         return 0;
 }
 
-void classifier_cidrs_remove(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n) {
+void classifier_cidrs_remove(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n,
+                             const ClassifierCidrSet *set) {
         /* Duplicates in the list were one map entry: the second delete finds nothing, which is fine. */
         for (size_t i = 0; i < n; i++)
-                (void) cidr_op(c, fault_key, &cidrs[i], false);
+                (void) cidr_op(c, fault_key, &cidrs[i], in_lpm(set, &cidrs[i]), false);
+}
+
+void classifier_slot_set_cidrs(struct classifier_slot *s, const ClassifierCidrSet *set) {
+        s->flags |= set->flags;
+        s->n_lens4 = set->n_lens4;
+        s->n_lens6 = set->n_lens6;
+        memcpy(s->lens4, set->lens4, sizeof(s->lens4));
+        memcpy(s->lens6, set->lens6, sizeof(s->lens6));
 }
 
 int classifier_device_update(Classifier *c, uint16_t device_key, const struct classifier_device *dev) {

@@ -18,9 +18,19 @@ int classifier_prog_fd(const Classifier *c);
 /* The classic-mode "match everything" program of the clsact ingress hook (the filter's mirred does the work). */
 int classifier_ingress_prog_fd(const Classifier *c);
 
+/* Where a fault's CIDRs went (classifier.h: per-length hash or LPM trie, per family), for its slots. */
+typedef struct ClassifierCidrSet {
+        uint16_t flags;         /* CLASSIFIER_F_CIDRS, _CIDR4, _CIDR6, _CIDR4_LPM, _CIDR6_LPM */
+        uint8_t n_lens4, n_lens6;
+        uint8_t lens4[CLASSIFIER_HASH_LENS_MAX], lens6[CLASSIFIER_HASH_LENS_MAX];
+} ClassifierCidrSet;
+
 /* A fault's CIDR set: add every prefix, or remove them all again. Adding rolls back what it added on failure. */
-int classifier_cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n);
-void classifier_cidrs_remove(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n);
+int classifier_cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n, ClassifierCidrSet *ret);
+void classifier_cidrs_remove(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n,
+                             const ClassifierCidrSet *set);
+/* Copy a set's placement into a slot. */
+void classifier_slot_set_cidrs(struct classifier_slot *s, const ClassifierCidrSet *set);
 
 /* Replace a device's live-fault table in one map update: the classifier sees the old table or the new, never a
  * mix. n == 0 removes the device's entry. */
