@@ -893,7 +893,7 @@ void registry_done(Registry *r) {
 }
 
 cJSON *fault_to_json(Registry *r, const Fault *f) {
-        cJSON *o = cJSON_CreateObject(), *t, *devs;
+        cJSON *o = cJSON_CreateObject(), *t, *devs, *co;
         struct classifier_counters c;
         char buf[64];
 
@@ -916,11 +916,12 @@ cJSON *fault_to_json(Registry *r, const Fault *f) {
         cJSON_AddStringToObject(o, "applied_at", format_rfc3339(f->applied_at_ns, buf, sizeof(buf)));
         cJSON_AddStringToObject(o, "expires_at", format_rfc3339(f->expires_at_ns, buf, sizeof(buf)));
         cJSON_AddItemToObject(o, "spec", fault_spec_to_json(&f->spec));
-        if (classifier_counters_read(r->classifier, f->counter_key, &c) >= 0) {
-                cJSON *co = cJSON_AddObjectToObject(o, "counters");
-                cJSON_AddNumberToObject(co, "matched_packets", (double) c.matched_packets);
-                cJSON_AddNumberToObject(co, "matched_bytes", (double) c.matched_bytes);
-                cJSON_AddNumberToObject(co, "dropped_packets", (double) c.dropped_packets);
-        }
+        /* Always there, so clients need no special case: zeros if the map cannot be read. */
+        if (classifier_counters_read(r->classifier, f->counter_key, &c) < 0)
+                c = (struct classifier_counters) {};
+        co = cJSON_AddObjectToObject(o, "counters");
+        cJSON_AddNumberToObject(co, "matched_packets", (double) c.matched_packets);
+        cJSON_AddNumberToObject(co, "matched_bytes", (double) c.matched_bytes);
+        cJSON_AddNumberToObject(co, "dropped_packets", (double) c.dropped_packets);
         return o;
 }

@@ -59,6 +59,12 @@ static void help(FILE *f) {
                 "  --reorder P --reorder-correlation P --gap N\n"
                 "  --rate RATE             tc units: 10mbit, 1gbit, 500kbps (bps is bytes per second)\n"
                 "  --limit PACKETS\n"
+                "  --partition             Drop every matched packet (instead of netem flags)\n"
+                "  --cidr CIDR             Only traffic to (egress) or from (ingress) this address or prefix\n"
+                "                          (repeatable, up to 65536; default: every address)\n"
+                "  --port PORT|LO-HI       Only this remote port or range (repeatable, up to 16)\n"
+                "  --protocol tcp|udp|icmp|all   Only this protocol (default all)\n"
+                "  --direction egress|ingress|both   Outgoing traffic, incoming, or both (default egress)\n"
                 "  --duration D            End the fault by itself after this long\n"
                 "Percents (P) are 0 to 100, such as 25 or 0.5.\n");
 }
@@ -234,16 +240,59 @@ static char *target_short(const cJSON *target) {
         return t.s;
 }
 
-static char *devices_text(const cJSON *devices, const char *sep) {
-        const cJSON *d;
+/* The strings and numbers of an array joined by sep, the first max of them and a count of the rest. */
+static char *strings_text(const cJSON *a, const char *sep, size_t max) {
+        const cJSON *v;
+        size_t i = 0;
         Text t = {};
 
-        cJSON_ArrayForEach(d, devices)
-                if (cJSON_IsString(d))
-                        text_add(&t, "%s%s", t.n > 0 ? sep : "", d->valuestring);
+        cJSON_ArrayForEach(v, a) {
+                if (i++ >= max)
+                        continue;
+                if (cJSON_IsString(v))
+                        text_add(&t, "%s%s", t.n > 0 ? sep : "", v->valuestring);
+                else if (cJSON_IsNumber(v))
+                        text_add(&t, "%s%.0f", t.n > 0 ? sep : "", v->valuedouble);
+        }
+        if (i > max)
+                text_add(&t, "%s(+%zu more)", t.n > 0 ? " " : "", i - max);
         if (t.n == 0)
                 text_add(&t, "-");
         return t.s;
+}
+
+static char *devices_text(const cJSON *devices, const char *sep) {
+        return strings_text(devices, sep, SIZE_MAX);
+}
+
+/* "cidrs=10.96.0.0/12 ports=80,8000-8100 protocol=tcp"; a match of 65,536 CIDRs shows the first few. */
+static char *match_text(const cJSON *spec, size_t max_cidrs) {
+        const cJSON *match = get(spec, "match"), *cidrs = get(match, "cidrs"), *ports = get(match, "ports");
+        Text t = {};
+
+        if (cJSON_IsArray(cidrs)) {
+                _cleanup_free_ char *c = strings_text(cidrs, ",", max_cidrs);
+                text_add(&t, "cidrs=%s", c ?: "?");
+        }
+        if (cJSON_IsArray(ports)) {
+                _cleanup_free_ char *p = strings_text(ports, ",", SIZE_MAX);
+                text_add(&t, "%sports=%s", t.n > 0 ? " " : "", p ?: "?");
+        }
+        if (get_str(match, "protocol"))
+                text_add(&t, "%sprotocol=%s", t.n > 0 ? " " : "", get_str(match, "protocol"));
+        if (t.n == 0)
+                text_add(&t, "all traffic");
+        return t.s;
+}
+
+static char *counter_text(const cJSON *counters, const char *name) {
+        const cJSON *v = get(counters, name);
+        char buf[32];
+
+        if (!cJSON_IsNumber(v))
+                return strdup("-");
+        snprintf(buf, sizeof buf, "%.0f", v->valuedouble);
+        return strdup(buf);
 }
 
 /* "latency=90ms jitter=10ms loss=25%" from a normalised spec. */
@@ -262,20 +311,37 @@ static char *netem_text(const cJSON *spec) {
         return t.s;
 }
 
+#define FAULT_CIDRS_SHOWN 8
+
 static void print_fault(const cJSON *f) {
-        const cJSON *spec = get(f, "spec");
+        const cJSON *spec = get(f, "spec"), *counters = get(f, "counters");
         _cleanup_free_ char *target = target_text(get(f, "target")), *devices = devices_text(get(f, "devices"), " "),
-                            *netem = netem_text(spec);
+                            *match = match_text(spec, FAULT_CIDRS_SHOWN), *netem = netem_text(spec);
 
         print_kv("id", get_str(f, "id"));
         print_kv("state", get_str(f, "state"));
         print_kv("target", target);
         print_kv("devices", devices);
+        print_kv("direction", get_str(spec, "direction") ?: "egress");
+        print_kv("match", match);
         print_kv("applied at", get_str(f, "applied_at"));
         print_kv("expires at", get_str(f, "expires_at"));
         if (get_str(spec, "duration"))
                 print_kv("duration", get_str(spec, "duration"));
-        print_kv("netem", netem);
+        if (cJSON_IsTrue(get(spec, "partition")))
+                print_kv("partition", "yes: every matched packet is dropped");
+        else
+                print_kv("netem", netem);
+        if (cJSON_IsObject(counters)) {
+                _cleanup_free_ char *mp = counter_text(counters, "matched_packets"),
+                                    *mb = counter_text(counters, "matched_bytes"),
+                                    *dp = counter_text(counters, "dropped_packets");
+                Text t = {};
+
+                text_add(&t, "%s packets (%s bytes) matched, %s dropped", mp ?: "-", mb ?: "-", dp ?: "-");
+                print_kv("counters", t.s);
+                free(t.s);
+        }
 }
 
 static void print_info(const cJSON *info) {
@@ -292,6 +358,10 @@ static void print_info(const cJSON *info) {
         print_kv("kernel", get_str(kernel, "release"));
         print_kv("features", have.s ?: "none");
         print_kv("missing", missing.s ?: "none");
+        if (cJSON_IsArray(get(info, "capabilities"))) {
+                _cleanup_free_ char *caps = strings_text(get(info, "capabilities"), " ", SIZE_MAX);
+                print_kv("capabilities", caps);
+        }
         if (cJSON_IsNumber(active))
                 printf("%-12s %.0f\n", "faults", active->valuedouble);
         else
@@ -306,10 +376,12 @@ static void print_info(const cJSON *info) {
         free(missing.s);
 }
 
-#define LIST_COLUMNS 6
+#define LIST_COLUMNS 10
+#define LIST_CIDRS_SHOWN 2
 
 static void print_list(const cJSON *result) {
-        static const char *const header[LIST_COLUMNS] = { "ID", "STATE", "TARGET", "DEVICES", "EXPIRES", "SPEC" };
+        static const char *const header[LIST_COLUMNS] = { "ID", "STATE", "TARGET", "DEVICES", "DIRECTION", "EXPIRES",
+                                                          "MATCHED", "DROPPED", "MATCH", "SPEC" };
         const cJSON *faults = get(result, "faults"), *f;
         int n = cJSON_GetArraySize(faults), i = 0;
         size_t width[LIST_COLUMNS];
@@ -331,8 +403,13 @@ static void print_list(const cJSON *result) {
                 cells[i][1] = value_to_text(get(f, "state"));
                 cells[i][2] = target_short(get(f, "target"));
                 cells[i][3] = devices_text(get(f, "devices"), ",");
-                cells[i][4] = value_to_text(get(f, "expires_at"));
-                cells[i][5] = netem_text(get(f, "spec"));
+                cells[i][4] = strdup(get_str(get(f, "spec"), "direction") ?: "egress");
+                cells[i][5] = value_to_text(get(f, "expires_at"));
+                cells[i][6] = counter_text(get(f, "counters"), "matched_packets");
+                cells[i][7] = counter_text(get(f, "counters"), "dropped_packets");
+                cells[i][8] = match_text(get(f, "spec"), LIST_CIDRS_SHOWN);
+                cells[i][9] = cJSON_IsTrue(get(get(f, "spec"), "partition")) ? strdup("partition") :
+                                                                                netem_text(get(f, "spec"));
                 for (int c = 0; c < LIST_COLUMNS; c++)
                         if (cells[i][c] && strlen(cells[i][c]) > width[c])
                                 width[c] = strlen(cells[i][c]);
@@ -423,24 +500,24 @@ static cJSON *id_params(const char *id) {
 }
 
 static int verb_info(int argc, char **argv) {
-        char *pos[1];
-        size_t n;
+        char *pos[1] = {};
+        size_t n = 0;
         int r = parse_simple(argc, argv, "info", 0, 0, pos, &n);
 
         return r >= 0 ? r : run("agent.info", NULL, print_info);
 }
 
 static int verb_list(int argc, char **argv) {
-        char *pos[1];
-        size_t n;
+        char *pos[1] = {};
+        size_t n = 0;
         int r = parse_simple(argc, argv, "list", 0, 0, pos, &n);
 
         return r >= 0 ? r : run("fault.list", NULL, print_list);
 }
 
 static int verb_get(int argc, char **argv) {
-        char *pos[1];
-        size_t n;
+        char *pos[1] = {};
+        size_t n = 0;
         int r = parse_simple(argc, argv, "get ID", 1, 1, pos, &n);
 
         if (r >= 0)
@@ -450,8 +527,8 @@ static int verb_get(int argc, char **argv) {
 }
 
 static int verb_recover(int argc, char **argv) {
-        char *pos[1];
-        size_t n;
+        char *pos[1] = {};
+        size_t n = 0;
         int r = parse_simple(argc, argv, "recover ID", 1, 1, pos, &n);
 
         if (r >= 0)
@@ -462,8 +539,8 @@ static int verb_recover(int argc, char **argv) {
 
 static int verb_rpc(int argc, char **argv) {
         _cleanup_(cJSON_Deletep) cJSON *params = NULL;
-        char *pos[2];
-        size_t n;
+        char *pos[2] = {};
+        size_t n = 0;
         int r = parse_simple(argc, argv, "rpc METHOD [JSON]", 1, 2, pos, &n);
 
         if (r >= 0)
@@ -484,6 +561,11 @@ enum {
         OPT_NETNS,
         OPT_DEVICE,
         OPT_DURATION,
+        OPT_CIDR,
+        OPT_PORT,
+        OPT_PROTOCOL,
+        OPT_DIRECTION,
+        OPT_PARTITION,
         OPT_NETEM,      /* OPT_NETEM + i: netem_flags[i] */
 };
 
@@ -519,6 +601,21 @@ static int set_once(cJSON *o, const char *name, const char *flag, const char *va
                 return -EEXIST;
         }
         return cJSON_AddStringToObject(o, name, value) ? 0 : -ENOMEM;
+}
+
+/* Append a string to an array member, creating it: the repeatable flags. */
+static int append_string(cJSON *o, const char *name, const char *value) {
+        cJSON *a, *s;
+
+        if (!o)
+                return -ENOMEM;
+        a = cJSON_GetObjectItemCaseSensitive(o, name) ?: cJSON_AddArrayToObject(o, name);
+        s = cJSON_CreateString(value);
+        if (!a || !s || !cJSON_AddItemToArray(a, s)) {
+                cJSON_Delete(s);
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 static int read_params_file(const char *path, cJSON **ret) {
@@ -573,22 +670,33 @@ static int read_params_file(const char *path, cJSON **ret) {
         return EXIT_OK;
 }
 
+/* The options above the netem flags, with room to spare; verb_apply() appends netem_flags after the last. */
+#define APPLY_OPTIONS_FIXED 16
+
 static int verb_apply(int argc, char **argv) {
-        struct option options[8 + ELEMENTSOF(netem_flags) + 1] = {
+        struct option options[APPLY_OPTIONS_FIXED + ELEMENTSOF(netem_flags) + 1] = {
                 COMMON_LONG_OPTIONS,
                 { "id", required_argument, NULL, OPT_ID },
                 { "pid", required_argument, NULL, OPT_PID },
                 { "netns", required_argument, NULL, OPT_NETNS },
                 { "device", required_argument, NULL, OPT_DEVICE },
                 { "duration", required_argument, NULL, OPT_DURATION },
+                { "cidr", required_argument, NULL, OPT_CIDR },
+                { "port", required_argument, NULL, OPT_PORT },
+                { "protocol", required_argument, NULL, OPT_PROTOCOL },
+                { "direction", required_argument, NULL, OPT_DIRECTION },
+                { "partition", no_argument, NULL, OPT_PARTITION },
         };
         _cleanup_(cJSON_Deletep) cJSON *params = cJSON_CreateObject();
         const char *file = NULL;
         bool flags = false;
+        size_t k = 0;
         int c, r;
 
+        while (options[k].name)
+                k++;
         for (size_t i = 0; i < ELEMENTSOF(netem_flags); i++)
-                options[8 + i] = (struct option) { netem_flags[i][0], required_argument, NULL, OPT_NETEM + (int) i };
+                options[k + i] = (struct option) { netem_flags[i][0], required_argument, NULL, OPT_NETEM + (int) i };
         if (!params)
                 return EXIT_FAIL;
 
@@ -632,18 +740,28 @@ static int verb_apply(int argc, char **argv) {
                 case OPT_NETNS:
                         r = set_once(object_member(params, "target"), "netns", "netns", optarg);
                         break;
-                case OPT_DEVICE: {
-                        cJSON *d = cJSON_GetObjectItemCaseSensitive(params, "device") ?:
-                                        cJSON_AddArrayToObject(params, "device");
-                        cJSON *s = cJSON_CreateString(optarg);
-                        if (!d || !s || !cJSON_AddItemToArray(d, s)) {
-                                cJSON_Delete(s);
-                                r = -ENOMEM;
-                        }
+                case OPT_DEVICE:
+                        r = append_string(params, "device", optarg);
                         break;
-                }
                 case OPT_DURATION:
                         r = set_once(params, "duration", "duration", optarg);
+                        break;
+                /* Ports go as strings, as given: the agent takes "80" and "8000-8100" alike. */
+                case OPT_CIDR:
+                        r = append_string(object_member(params, "match"), "cidrs", optarg);
+                        break;
+                case OPT_PORT:
+                        r = append_string(object_member(params, "match"), "ports", optarg);
+                        break;
+                case OPT_PROTOCOL:
+                        r = set_once(object_member(params, "match"), "protocol", "protocol", optarg);
+                        break;
+                case OPT_DIRECTION:
+                        r = set_once(params, "direction", "direction", optarg);
+                        break;
+                case OPT_PARTITION:
+                        if (!cJSON_HasObjectItem(params, "partition"))
+                                r = cJSON_AddTrueToObject(params, "partition") ? 0 : -ENOMEM;
                         break;
                 default:
                         if (c >= OPT_NETEM && c < OPT_NETEM + (int) ELEMENTSOF(netem_flags)) {
@@ -667,7 +785,7 @@ static int verb_apply(int argc, char **argv) {
         if (file && flags)
                 return usage_error("apply: -f and fault flags cannot be mixed");
         if (!file && !flags)
-                return usage_error("apply: give fault flags (--pid/--netns, --latency, ...) or -f FILE");
+                return usage_error("apply: give fault flags (--pid/--netns, --latency, ... or --partition) or -f FILE");
 
         if (file) {
                 cJSON_Delete(TAKE_PTR(params));

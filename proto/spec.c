@@ -4,11 +4,13 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "macro.h"
 #include "spec.h"
@@ -458,9 +460,297 @@ static bool id_valid(const char *s) {
         return true;
 }
 
+/* --- match: the packets a fault hits ------------------------------------------------------------------------- */
+
+/* The canonical order that match_equal() relies on: family, then prefix length, then address. */
+static int cidr_compare(const void *x, const void *y) {
+        const Cidr *a = x, *b = y;
+
+        if (a->family != b->family)
+                return a->family < b->family ? -1 : 1;
+        if (a->prefixlen != b->prefixlen)
+                return a->prefixlen < b->prefixlen ? -1 : 1;
+        return memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+#define CIDR_REASON "not a CIDR: must be an address or a prefix such as \"10.96.0.0/12\" or \"2001:db8::/32\""
+
+/* cidr_from_string() answers -EINVAL to everything. Only on that error path, tell a prefix with host bits set
+ * ("10.0.0.1/24", usually a wrong prefix length) and a prefix that is too long from text that is no CIDR. */
+static int cidr_error(SpecError *err, const char *field, const char *s) {
+        const char *slash = strchr(s, '/'), *p;
+        char addr[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN + 8];
+        unsigned len = 0, bits;
+        Cidr c;
+
+        if (!slash || (size_t) (slash - s) >= sizeof addr)
+                return spec_error_set(err, field, CIDR_REASON);
+        memcpy(addr, s, (size_t) (slash - s));
+        addr[slash - s] = '\0';
+        if (cidr_from_string(addr, &c) < 0)
+                return spec_error_set(err, field, CIDR_REASON);
+        bits = c.prefixlen;     /* a bare address is a host prefix: 32 or 128 */
+
+        /* The prefix length as cidr_from_string() takes it: 1 to 3 digits, no leading zero. */
+        for (p = slash + 1; *p >= '0' && *p <= '9' && p - slash <= 3; p++)
+                len = len * 10 + (unsigned) (*p - '0');
+        if (p == slash + 1 || *p || (slash[1] == '0' && slash[2]))
+                return spec_error_set(err, field, CIDR_REASON);
+        if (len > bits)
+                return spec_error_set(err, field, "prefix length /%u is above /%u", len, bits);
+
+        c.prefixlen = (uint8_t) len;
+        for (unsigned i = 0; i < bits / 8; i++) {
+                unsigned keep = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - i * 8 : 0;
+                c.addr[i] &= (uint8_t) (0xff00 >> keep);
+        }
+        return spec_error_set(err, field, "host bits set below the /%u prefix (the network is %s)", len,
+                              cidr_to_string(&c, net, sizeof net));
+}
+
+/* Sorted and without duplicates, so that two orderings of one set are the same spec (fault_spec_equal()). */
+static int cidrs_from_json(const cJSON *v, Cidr **ret, size_t *ret_n, SpecError *err) {
+        _cleanup_free_ Cidr *l = NULL;
+        const cJSON *c;
+        size_t n = 0, k = 0;
+
+        if (!cJSON_IsArray(v))
+                return spec_error_set(err, "match.cidrs", "must be an array of CIDR strings such as \"10.96.0.0/12\"");
+
+        /* Counted first, so that an oversized list is refused before anything is allocated for it. */
+        cJSON_ArrayForEach(c, v)
+                if (++n > MATCH_CIDRS_MAX)
+                        return spec_error_set(err, "match.cidrs", "at most %d CIDRs", MATCH_CIDRS_MAX);
+        /* An empty list that meant "nothing" must not turn into "everything". */
+        if (n == 0)
+                return spec_error_set(err, "match.cidrs",
+                                      "must list at least one CIDR; leave cidrs out to match every address");
+
+        l = malloc(n * sizeof *l);
+        if (!l)
+                return -ENOMEM;
+
+        cJSON_ArrayForEach(c, v) {
+                if (!cJSON_IsString(c) || cidr_from_string(c->valuestring, &l[k]) < 0) {
+                        char field[FIELD_MAX];
+
+                        snprintf(field, sizeof field, "match.cidrs[%zu]", k);
+                        if (!cJSON_IsString(c))
+                                return spec_error_set(err, field, CIDR_REASON);
+                        return cidr_error(err, field, c->valuestring);
+                }
+                k++;
+        }
+
+        qsort(l, n, sizeof *l, cidr_compare);
+        k = 1;
+        for (size_t i = 1; i < n; i++)
+                if (cidr_compare(&l[i], &l[k - 1]) != 0)
+                        l[k++] = l[i];
+
+        *ret = TAKE_PTR(l);
+        *ret_n = k;
+        return 0;
+}
+
+#define PORT_REASON "must be a port from 1 to 65535, as a number or a string, or a range such as \"8000-8100\""
+
+/* One end of a port range written as text: decimal digits only. */
+static int port_from_text(const char *s, size_t n, const char *field, uint16_t *ret, SpecError *err) {
+        uint32_t u = 0;
+
+        if (n == 0)
+                return spec_error_set(err, field, PORT_REASON);
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return spec_error_set(err, field, PORT_REASON);
+                if (u <= UINT16_MAX)    /* stays above the limit once there, without overflowing */
+                        u = u * 10 + (uint32_t) (s[i] - '0');
+        }
+        if (u > UINT16_MAX)
+                return spec_error_set(err, field, "port %.*s is above 65535", n > 32 ? 32 : (int) n, s);
+        if (u == 0)
+                return spec_error_set(err, field, "port 0 is below 1");
+
+        *ret = (uint16_t) u;
+        return 0;
+}
+
+static int port_range_from_json(const cJSON *v, const char *field, PortRange *ret, SpecError *err) {
+        PortRange p;
+        int r;
+
+        if (cJSON_IsNumber(v)) {
+                double d = v->valuedouble;
+
+                if (!isfinite(d) || d != floor(d))
+                        return spec_error_set(err, field, PORT_REASON);
+                if (d > UINT16_MAX)
+                        return spec_error_set(err, field, "port %.15g is above 65535", d);
+                if (d < 1)
+                        return spec_error_set(err, field, "port %.15g is below 1", d + 0.0);
+                p.lo = p.hi = (uint16_t) d;
+
+        } else if (cJSON_IsString(v)) {
+                const char *s = v->valuestring, *dash = strchr(s, '-');
+
+                if (!dash) {
+                        r = port_from_text(s, strlen(s), field, &p.lo, err);
+                        if (r < 0)
+                                return r;
+                        p.hi = p.lo;
+                } else {
+                        r = port_from_text(s, (size_t) (dash - s), field, &p.lo, err);
+                        if (r < 0)
+                                return r;
+                        r = port_from_text(dash + 1, strlen(dash + 1), field, &p.hi, err);
+                        if (r < 0)
+                                return r;
+                        if (p.lo > p.hi)
+                                return spec_error_set(err, field, "reversed range %u-%u", p.lo, p.hi);
+                }
+        } else
+                return spec_error_set(err, field, PORT_REASON);
+
+        *ret = p;
+        return 0;
+}
+
+static int port_range_compare(const void *x, const void *y) {
+        const PortRange *a = x, *b = y;
+
+        if (a->lo != b->lo)
+                return a->lo < b->lo ? -1 : 1;
+        return a->hi < b->hi ? -1 : a->hi > b->hi;
+}
+
+/* Sorted and without duplicates, like the CIDRs. Overlapping ranges are kept as given. */
+static int ports_from_json(const cJSON *v, FaultMatch *m, SpecError *err) {
+        PortRange l[MATCH_PORT_RANGES_MAX];
+        const cJSON *c;
+        size_t n = 0, k;
+        int r;
+
+        if (!cJSON_IsArray(v))
+                return spec_error_set(err, "match.ports",
+                                      "must be an array of ports and ranges such as [80, \"8000-8100\"]");
+
+        cJSON_ArrayForEach(c, v) {
+                char field[FIELD_MAX];
+
+                if (n >= MATCH_PORT_RANGES_MAX)
+                        return spec_error_set(err, "match.ports", "at most %d ports or port ranges",
+                                              MATCH_PORT_RANGES_MAX);
+                snprintf(field, sizeof field, "match.ports[%zu]", n);
+                r = port_range_from_json(c, field, &l[n], err);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        if (n == 0)
+                return spec_error_set(err, "match.ports",
+                                      "must list at least one port; leave ports out to match every port");
+
+        qsort(l, n, sizeof *l, port_range_compare);
+        k = 1;
+        for (size_t i = 1; i < n; i++)
+                if (port_range_compare(&l[i], &l[k - 1]) != 0)
+                        l[k++] = l[i];
+
+        memcpy(m->ports, l, k * sizeof *l);
+        m->n_ports = k;
+        return 0;
+}
+
+static const struct {
+        const char *name;
+        uint8_t protocol;
+} match_protocols[] = {
+        { "all", 0 },
+        { "tcp", IPPROTO_TCP },
+        { "udp", IPPROTO_UDP },
+        /* The classifier takes it to mean ICMPv6 in IPv6 packets. */
+        { "icmp", IPPROTO_ICMP },
+};
+
+static const char *match_protocol_to_string(uint8_t protocol) {
+        for (size_t i = 0; i < ELEMENTSOF(match_protocols); i++)
+                if (match_protocols[i].protocol == protocol)
+                        return match_protocols[i].name;
+        return NULL;
+}
+
+static void match_done(FaultMatch *m) {
+        free(m->cidrs);
+        *m = (FaultMatch) {};
+}
+
+static int match_from_json(const cJSON *o, FaultMatch *ret, SpecError *err) {
+        _cleanup_(match_done) FaultMatch m = {};
+        bool have_cidrs = false, have_ports = false, have_protocol = false;
+        const cJSON *c;
+        int r;
+
+        if (!cJSON_IsObject(o))
+                return spec_error_set(err, "match", "must be an object with cidrs, ports or protocol");
+
+        cJSON_ArrayForEach(c, o) {
+                if (strcmp(c->string, "cidrs") == 0) {
+                        if (have_cidrs)
+                                return duplicate_member(err, "match.cidrs");
+                        have_cidrs = true;
+                        r = cidrs_from_json(c, &m.cidrs, &m.n_cidrs, err);
+                        if (r < 0)
+                                return r;
+
+                } else if (strcmp(c->string, "ports") == 0) {
+                        if (have_ports)
+                                return duplicate_member(err, "match.ports");
+                        have_ports = true;
+                        r = ports_from_json(c, &m, err);
+                        if (r < 0)
+                                return r;
+
+                } else if (strcmp(c->string, "protocol") == 0) {
+                        bool found = false;
+
+                        if (have_protocol)
+                                return duplicate_member(err, "match.protocol");
+                        have_protocol = true;
+                        for (size_t i = 0; cJSON_IsString(c) && i < ELEMENTSOF(match_protocols); i++)
+                                if (strcmp(c->valuestring, match_protocols[i].name) == 0) {
+                                        m.protocol = match_protocols[i].protocol;
+                                        found = true;
+                                }
+                        if (!found)
+                                return spec_error_set(err, "match.protocol", "must be one of tcp, udp, icmp, all");
+
+                } else
+                        return unknown_member(err, "match", c->string);
+        }
+
+        /* ICMP has no ports: such a match could never hit a packet. */
+        if (m.n_ports > 0 && m.protocol == IPPROTO_ICMP)
+                return spec_error_set(err, "match.ports", "ports need tcp, udp or all");
+
+        *ret = m;
+        m = (FaultMatch) {};
+        return 0;
+}
+
+static int direction_from_json(const cJSON *v, FaultDirection *ret, SpecError *err) {
+        for (FaultDirection d = 0; d < _DIRECTION_MAX && cJSON_IsString(v); d++)
+                if (strcmp(v->valuestring, fault_direction_to_string(d)) == 0) {
+                        *ret = d;
+                        return 0;
+                }
+        return spec_error_set(err, "direction", "must be one of egress, ingress, both");
+}
+
 int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
         _cleanup_(fault_spec_done) FaultSpec spec = {};
-        bool have_id = false, have_target = false, have_device = false, have_netem = false, have_duration = false;
+        bool have_id = false, have_target = false, have_device = false, have_netem = false, have_duration = false,
+                have_match = false, have_direction = false, have_partition = false;
         const cJSON *c;
         int r;
 
@@ -505,6 +795,30 @@ int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
                         if (r < 0)
                                 return r;
 
+                } else if (strcmp(name, "match") == 0) {
+                        if (have_match)
+                                return duplicate_member(err, "match");
+                        have_match = true;
+                        r = match_from_json(c, &spec.match, err);
+                        if (r < 0)
+                                return r;
+
+                } else if (strcmp(name, "direction") == 0) {
+                        if (have_direction)
+                                return duplicate_member(err, "direction");
+                        have_direction = true;
+                        r = direction_from_json(c, &spec.direction, err);
+                        if (r < 0)
+                                return r;
+
+                } else if (strcmp(name, "partition") == 0) {
+                        if (have_partition)
+                                return duplicate_member(err, "partition");
+                        have_partition = true;
+                        if (!cJSON_IsBool(c))
+                                return spec_error_set(err, "partition", "must be true or false");
+                        spec.partition = cJSON_IsTrue(c);
+
                 } else if (strcmp(name, "duration") == 0) {
                         if (have_duration)
                                 return duplicate_member(err, "duration");
@@ -521,8 +835,11 @@ int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
 
         if (!have_target)
                 return spec_error_set(err, "target", "required: {\"pid\": N} or {\"netns\": \"/path\"}");
-        if (!have_netem)
-                return spec_error_set(err, "netem", "required");
+        /* A partition drops what it matches, so netem would never see a packet. */
+        if (spec.partition && have_netem)
+                return spec_error_set(err, "partition", "cannot be combined with netem");
+        if (!spec.partition && !have_netem)
+                return spec_error_set(err, "netem", "required unless partition is true");
 
         *ret = spec;
         spec = (FaultSpec) {};
@@ -574,6 +891,64 @@ static cJSON *netem_to_json(const NetemParams *p) {
         return o;
 }
 
+static int add_port_range(cJSON *a, const PortRange *p) {
+        char buf[sizeof "65535-65535"];
+        cJSON *v;
+
+        if (p->lo == p->hi)
+                v = cJSON_CreateNumber(p->lo);
+        else {
+                snprintf(buf, sizeof buf, "%u-%u", p->lo, p->hi);
+                v = cJSON_CreateString(buf);
+        }
+        if (!v || !cJSON_AddItemToArray(a, v)) {
+                cJSON_Delete(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Only what was given: an empty match is left out, like every other default. */
+static int match_to_json(cJSON *parent, const FaultMatch *m) {
+        cJSON *o, *a;
+
+        if (m->n_cidrs == 0 && m->n_ports == 0 && m->protocol == 0)
+                return 0;
+
+        o = cJSON_AddObjectToObject(parent, "match");
+        if (!o)
+                return -ENOMEM;
+
+        if (m->n_cidrs > 0) {
+                a = cJSON_AddArrayToObject(o, "cidrs");
+                if (!a)
+                        return -ENOMEM;
+                for (size_t i = 0; i < m->n_cidrs; i++) {
+                        char buf[INET6_ADDRSTRLEN + 8];
+                        cJSON *s = cJSON_CreateString(cidr_to_string(&m->cidrs[i], buf, sizeof buf));
+
+                        if (!s || !cJSON_AddItemToArray(a, s)) {
+                                cJSON_Delete(s);
+                                return -ENOMEM;
+                        }
+                }
+        }
+
+        if (m->n_ports > 0) {
+                a = cJSON_AddArrayToObject(o, "ports");
+                if (!a)
+                        return -ENOMEM;
+                for (size_t i = 0; i < m->n_ports && i < MATCH_PORT_RANGES_MAX; i++)
+                        if (add_port_range(a, &m->ports[i]) < 0)
+                                return -ENOMEM;
+        }
+
+        if (m->protocol != 0 &&
+            !cJSON_AddStringToObject(o, "protocol", match_protocol_to_string(m->protocol) ?: "invalid"))
+                return -ENOMEM;
+        return 0;
+}
+
 cJSON *fault_spec_to_json(const FaultSpec *spec) {
         cJSON *o, *n;
 
@@ -597,10 +972,22 @@ cJSON *fault_spec_to_json(const FaultSpec *spec) {
                 }
         }
 
-        n = netem_to_json(&spec->netem);
-        if (!n || !cJSON_AddItemToObject(o, "netem", n)) {
-                cJSON_Delete(n);
+        if (match_to_json(o, &spec->match) < 0)
                 goto fail;
+
+        if (!cJSON_AddStringToObject(o, "direction", fault_direction_to_string(spec->direction) ?: "invalid"))
+                goto fail;
+
+        if (spec->partition && !cJSON_AddTrueToObject(o, "partition"))
+                goto fail;
+
+        /* A partition has no netem; anything else always has one. */
+        if (spec->netem.set != 0 || !spec->partition) {
+                n = netem_to_json(&spec->netem);
+                if (!n || !cJSON_AddItemToObject(o, "netem", n)) {
+                        cJSON_Delete(n);
+                        goto fail;
+                }
         }
 
         if (spec->duration_ns > 0) {
@@ -728,6 +1115,6 @@ void fault_spec_done(FaultSpec *spec) {
 
         free(spec->target.netns);
         strv_free(spec->devices);
-        free(spec->match.cidrs);
+        match_done(&spec->match);
         *spec = (FaultSpec) {};
 }

@@ -81,7 +81,7 @@ int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err);
  * and id are not part of it. */
 cJSON *fault_spec_to_json(const FaultSpec *spec);
 
-/* Same netem, devices, target and duration. Used for idempotent re-apply. */
+/* Same target, devices, netem, match, direction, partition and duration. Used for idempotent re-apply. */
 bool fault_spec_equal(const FaultSpec *a, const FaultSpec *b);
 
 void fault_spec_done(FaultSpec *spec);

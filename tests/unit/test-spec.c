@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "spec.h"
 #include "tap.h"
@@ -100,7 +103,8 @@ static void test_full(void) {
         CHECK_EQ_INT(s.duration_ns, 90 * SEC);
 
         t = to_json_string(&s);
-        CHECK_STREQ(t, "{\"device\":[\"eth0\",\"veth-a1\"],\"netem\":{\"latency\":\"90ms\",\"jitter\":\"10ms\","
+        CHECK_STREQ(t, "{\"device\":[\"eth0\",\"veth-a1\"],\"direction\":\"egress\","
+                       "\"netem\":{\"latency\":\"90ms\",\"jitter\":\"10ms\","
                        "\"correlation\":25,\"distribution\":\"paretonormal\",\"loss\":0.5,\"loss_correlation\":10,"
                        "\"duplicate\":1,\"duplicate_correlation\":2,\"corrupt\":0.1,\"corrupt_correlation\":3,"
                        "\"reorder\":25,\"reorder_correlation\":50,\"gap\":5,\"rate\":\"10mbit\",\"limit\":2000},"
@@ -127,9 +131,9 @@ static void test_minimal(void) {
         CHECK(s.netem.loss == 25);
         CHECK_EQ_INT(s.duration_ns, 0);
 
-        /* Defaults are left out of the normal form. */
+        /* Defaults are left out of the normal form, except the direction, which is always spelt out. */
         t = to_json_string(&s);
-        CHECK_STREQ(t, "{\"netem\":{\"loss\":25}}");
+        CHECK_STREQ(t, "{\"direction\":\"egress\",\"netem\":{\"loss\":25}}");
         free(t);
         fault_spec_done(&s);
 
@@ -142,7 +146,7 @@ static void test_minimal(void) {
         CHECK_EQ_INT(s.netem.set, NETEM_HAS_LATENCY);
         CHECK_EQ_INT(s.netem.latency_ns, 0);
         t = to_json_string(&s);
-        CHECK_STREQ(t, "{\"device\":[\"lo\"],\"netem\":{\"latency\":\"0s\"}}");
+        CHECK_STREQ(t, "{\"device\":[\"lo\"],\"direction\":\"egress\",\"netem\":{\"latency\":\"0s\"}}");
         free(t);
         fault_spec_done(&s);
 
@@ -193,7 +197,7 @@ static void test_members(void) {
         expect_error("[]", "params", "object");
         expect_error("null", "params", "object");
         expect_error("{\"netem\": {\"loss\": 1}}", "target", "required");
-        expect_error("{\"target\": {\"pid\": 1}}", "netem", "required");
+        expect_error("{\"target\": {\"pid\": 1}}", "netem", "required unless partition is true");
         expect_error("{\"target\": {\"pid\": 1}, \"netem\": {}}", "netem", "at least one");
         expect_error("{\"target\": {\"pid\": 1}, \"netem\": [\"loss\"]}", "netem", "object");
         expect_error("{\"target\": {\"pid\": 1}, \"netem\": null}", "netem", "object");
@@ -497,6 +501,356 @@ static void test_match_members(void) {
         fault_spec_done(&b);
 }
 
+/* --- match, direction, partition ----------------------------------------------------------------------------- */
+
+#define T "\"target\": {\"pid\": 1}"
+#define LOSS "\"netem\": {\"loss\": 1}"
+#define PART "\"partition\": true"
+
+static void test_match_accepted(void) {
+        FaultSpec s = {};
+        SpecError e;
+        char buf[64], *t;
+
+        /* Unsorted, mixed families, a bare address (a host prefix) and duplicates written two ways. */
+        CHECK_EQ_INT(parse("{" T ", " LOSS ", \"direction\": \"ingress\", \"match\": {"
+                           " \"cidrs\": [\"2001:db8::/32\", \"10.96.0.0/12\", \"192.0.2.7\", \"10.0.0.0/8\","
+                           "  \"2001:DB8:0::/32\", \"10.96.0.0/12\", \"::1\", \"0.0.0.0/0\"],"
+                           " \"ports\": [443, \"80\", \"8000-8100\", \"22-22\", 80, \"1-65535\"],"
+                           " \"protocol\": \"tcp\"}}", &s, &e), 0);
+        CHECK_EQ_INT(s.direction, DIRECTION_INGRESS);
+        CHECK(!s.partition);
+        CHECK_EQ_INT(s.match.protocol, IPPROTO_TCP);
+        CHECK_EQ_INT(s.match.n_cidrs, 6);
+        if (s.match.n_cidrs == 6) {
+                static const char *const want[] = { "0.0.0.0/0", "10.0.0.0/8", "10.96.0.0/12", "192.0.2.7/32",
+                                                     "2001:db8::/32", "::1/128" };
+                for (size_t i = 0; i < 6; i++)
+                        CHECK_STREQ(cidr_to_string(&s.match.cidrs[i], buf, sizeof buf), want[i]);
+                CHECK_EQ_INT(s.match.cidrs[0].family, AF_INET);
+                CHECK_EQ_INT(s.match.cidrs[5].family, AF_INET6);
+        }
+        /* Sorted by (lo, hi), exact duplicates gone, overlaps kept. */
+        CHECK_EQ_INT(s.match.n_ports, 5);
+        CHECK(s.match.ports[0].lo == 1 && s.match.ports[0].hi == 65535);
+        CHECK(s.match.ports[1].lo == 22 && s.match.ports[1].hi == 22);
+        CHECK(s.match.ports[2].lo == 80 && s.match.ports[2].hi == 80);
+        CHECK(s.match.ports[3].lo == 443 && s.match.ports[3].hi == 443);
+        CHECK(s.match.ports[4].lo == 8000 && s.match.ports[4].hi == 8100);
+
+        t = to_json_string(&s);
+        CHECK_STREQ(t, "{\"match\":{\"cidrs\":[\"0.0.0.0/0\",\"10.0.0.0/8\",\"10.96.0.0/12\",\"192.0.2.7/32\","
+                       "\"2001:db8::/32\",\"::1/128\"],\"ports\":[\"1-65535\",22,80,443,\"8000-8100\"],"
+                       "\"protocol\":\"tcp\"},\"direction\":\"ingress\",\"netem\":{\"loss\":1}}");
+        free(t);
+        fault_spec_done(&s);
+
+        /* A partition needs no netem; its normal form has none. */
+        CHECK_EQ_INT(parse("{" T ", " PART ", \"direction\": \"both\", \"match\": {\"cidrs\": [\"192.0.2.3\"]}}",
+                           &s, &e), 0);
+        CHECK(s.partition);
+        CHECK_EQ_INT(s.direction, DIRECTION_BOTH);
+        CHECK_EQ_INT(s.netem.set, 0);
+        t = to_json_string(&s);
+        CHECK_STREQ(t, "{\"match\":{\"cidrs\":[\"192.0.2.3/32\"]},\"direction\":\"both\",\"partition\":true}");
+        free(t);
+        fault_spec_done(&s);
+
+        /* An empty match is all traffic, and "all" is the default protocol: both leave match out. */
+        CHECK_EQ_INT(parse("{" T ", " LOSS ", \"match\": {}}", &s, &e), 0);
+        CHECK(s.match.n_cidrs == 0 && s.match.cidrs == NULL && s.match.n_ports == 0 && s.match.protocol == 0);
+        t = to_json_string(&s);
+        CHECK_STREQ(t, "{\"direction\":\"egress\",\"netem\":{\"loss\":1}}");
+        free(t);
+        fault_spec_done(&s);
+        CHECK_EQ_INT(parse("{" T ", " LOSS ", \"match\": {\"protocol\": \"all\"}, \"direction\": \"egress\","
+                           " \"partition\": false}", &s, &e), 0);
+        CHECK(s.match.protocol == 0 && s.direction == DIRECTION_EGRESS && !s.partition);
+        t = to_json_string(&s);
+        CHECK_STREQ(t, "{\"direction\":\"egress\",\"netem\":{\"loss\":1}}");
+        free(t);
+        fault_spec_done(&s);
+
+        CHECK_EQ_INT(parse("{" T ", " PART ", \"match\": {\"protocol\": \"udp\", \"ports\": [\"65535\", 1]}}", &s, &e),
+                     0);
+        CHECK_EQ_INT(s.match.protocol, IPPROTO_UDP);
+        t = to_json_string(&s);
+        CHECK_STREQ(t, "{\"match\":{\"ports\":[1,65535],\"protocol\":\"udp\"},\"direction\":\"egress\","
+                       "\"partition\":true}");
+        free(t);
+        fault_spec_done(&s);
+
+        CHECK_EQ_INT(parse("{" T ", " PART ", \"match\": {\"protocol\": \"icmp\", \"cidrs\": [\"::/0\"]}}", &s, &e), 0);
+        CHECK_EQ_INT(s.match.protocol, IPPROTO_ICMP);
+        t = to_json_string(&s);
+        CHECK_STREQ(t, "{\"match\":{\"cidrs\":[\"::/0\"],\"protocol\":\"icmp\"},\"direction\":\"egress\","
+                       "\"partition\":true}");
+        free(t);
+        fault_spec_done(&s);
+
+        /* Member order does not matter: partition after netem-less members, match before target. */
+        expect_ok("{\"match\": {\"ports\": [80], \"protocol\": \"tcp\"}, " PART ", " T "}");
+        expect_ok("{\"match\": {\"protocol\": \"all\", \"ports\": [\"1-1\"]}, " T ", " LOSS "}");
+        expect_ok("{" T ", \"partition\": false, " LOSS "}");
+        expect_ok("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"255.255.255.255/32\", \"ffff::/16\", \"fe80::1\"]}}");
+
+        /* 16 port ranges, duplicates included, are fine. */
+        expect_ok("{" T ", " PART ", \"match\": {\"ports\": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,1]}}");
+}
+
+static void test_match_rejected(void) {
+        /* The object and its members. */
+        expect_error("{" T ", " LOSS ", \"match\": []}", "match", "must be an object");
+        expect_error("{" T ", " LOSS ", \"match\": null}", "match", "must be an object");
+        expect_error("{" T ", " LOSS ", \"match\": \"10.0.0.0/8\"}", "match", "must be an object");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidr\": [\"10.0.0.0/8\"]}}", "match.cidr", "unknown member");
+        expect_error("{" T ", " LOSS ", \"match\": {\"port\": 80}}", "match.port", "unknown member");
+        expect_error("{" T ", " LOSS ", \"match\": {\"Protocol\": \"tcp\"}}", "match.Protocol", "unknown member");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [1], \"ports\": [2]}}", "match.ports", "duplicate");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"::/0\"], \"cidrs\": [\"::/0\"]}}", "match.cidrs",
+                     "duplicate");
+        expect_error("{" T ", " LOSS ", \"match\": {\"protocol\": \"tcp\", \"protocol\": \"tcp\"}}", "match.protocol",
+                     "duplicate");
+        expect_error("{" T ", " LOSS ", \"match\": {}, \"match\": {}}", "match", "duplicate");
+
+        /* CIDRs. */
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": \"10.0.0.0/8\"}}", "match.cidrs", "must be an array");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": null}}", "match.cidrs", "must be an array");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": []}}", "match.cidrs", "at least one CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/8\", \"::1\", \"192.0.2.0/24\", \"bogus\"]}}",
+                     "match.cidrs[3]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [5]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [null]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [[\"10.0.0.0/8\"]]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"\"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"300.0.0.0/8\"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/\"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/-1\"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/08\"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/8 \"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\" 10.0.0.0/8\"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/8/8\"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/1024\"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"example.com\"]}}", "match.cidrs[0]", "not a CIDR");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/8\", \"10.0.0.1/24\"]}}", "match.cidrs[1]",
+                     "host bits set below the /24 prefix (the network is 10.0.0.0/24)");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.96.0.0/10\"]}}", "match.cidrs[0]",
+                     "host bits set below the /10 prefix (the network is 10.64.0.0/10)");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"192.0.2.1/0\"]}}", "match.cidrs[0]",
+                     "host bits set below the /0 prefix (the network is 0.0.0.0/0)");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"2001:db8::1/32\"]}}", "match.cidrs[0]",
+                     "host bits set below the /32 prefix (the network is 2001:db8::/32)");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/33\"]}}", "match.cidrs[0]",
+                     "prefix length /33 is above /32");
+        expect_error("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"2001:db8::/129\"]}}", "match.cidrs[0]",
+                     "prefix length /129 is above /128");
+
+        /* Ports. */
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": 80}}", "match.ports", "must be an array");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": \"80\"}}", "match.ports", "must be an array");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": []}}", "match.ports", "at least one port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]}}",
+                     "match.ports", "at most 16");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [70000]}}", "match.ports[0]", "port 70000 is above 65535");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [80, \"70000\"]}}", "match.ports[1]",
+                     "port 70000 is above 65535");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"80-70000\"]}}", "match.ports[0]",
+                     "port 70000 is above 65535");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [65536]}}", "match.ports[0]", "port 65536 is above 65535");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"99999999999999999999999\"]}}", "match.ports[0]",
+                     "port 99999999999999999999999 is above 65535");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [1e300]}}", "match.ports[0]", "above 65535");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [0]}}", "match.ports[0]", "port 0 is below 1");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"0-80\"]}}", "match.ports[0]", "port 0 is below 1");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [-5]}}", "match.ports[0]", "port -5 is below 1");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [80, 443, \"9000-8000\"]}}", "match.ports[2]",
+                     "reversed range 9000-8000");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [80.5]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"http\"]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"\"]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"80-\"]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"-80\"]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"80-90-100\"]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"80 - 90\"]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\" 80\"]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"+80\"]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"80/tcp\"]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [null]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [true]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [[80, 90]]}}", "match.ports[0]", "must be a port");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [{\"lo\": 80}]}}", "match.ports[0]", "must be a port");
+
+        /* Protocol, and ports that ICMP does not have, whichever member comes first. */
+        expect_error("{" T ", " LOSS ", \"match\": {\"protocol\": \"sctp\"}}", "match.protocol",
+                     "must be one of tcp, udp, icmp, all");
+        expect_error("{" T ", " LOSS ", \"match\": {\"protocol\": \"TCP\"}}", "match.protocol", "must be one of");
+        expect_error("{" T ", " LOSS ", \"match\": {\"protocol\": 6}}", "match.protocol", "must be one of");
+        expect_error("{" T ", " LOSS ", \"match\": {\"protocol\": \"icmpv6\"}}", "match.protocol", "must be one of");
+        expect_error("{" T ", " LOSS ", \"match\": {\"protocol\": null}}", "match.protocol", "must be one of");
+        expect_error("{" T ", " LOSS ", \"match\": {\"protocol\": \"icmp\", \"ports\": [80]}}", "match.ports",
+                     "ports need tcp, udp or all");
+        expect_error("{" T ", " LOSS ", \"match\": {\"ports\": [\"1-2\"], \"protocol\": \"icmp\"}}", "match.ports",
+                     "ports need tcp, udp or all");
+
+        /* Direction. */
+        expect_error("{" T ", " LOSS ", \"direction\": \"sideways\"}", "direction", "must be one of egress, ingress, both");
+        expect_error("{" T ", " LOSS ", \"direction\": \"Egress\"}", "direction", "must be one of");
+        expect_error("{" T ", " LOSS ", \"direction\": \"\"}", "direction", "must be one of");
+        expect_error("{" T ", " LOSS ", \"direction\": 0}", "direction", "must be one of");
+        expect_error("{" T ", " LOSS ", \"direction\": null}", "direction", "must be one of");
+        expect_error("{" T ", " LOSS ", \"direction\": [\"egress\"]}", "direction", "must be one of");
+        expect_error("{" T ", " LOSS ", \"direction\": \"egress\", \"direction\": \"ingress\"}", "direction",
+                     "duplicate");
+
+        /* Partition. */
+        expect_error("{" T ", \"partition\": \"true\"}", "partition", "must be true or false");
+        expect_error("{" T ", \"partition\": 1}", "partition", "must be true or false");
+        expect_error("{" T ", \"partition\": null}", "partition", "must be true or false");
+        expect_error("{" T ", " PART ", " PART "}", "partition", "duplicate");
+        expect_error("{" T ", " PART ", \"netem\": {\"latency\": \"1ms\"}}", "partition", "cannot be combined with netem");
+        expect_error("{\"netem\": {\"loss\": 100}, " T ", " PART "}", "partition", "cannot be combined with netem");
+        expect_error("{" T ", " PART ", \"netem\": {}}", "netem", "at least one");
+        expect_error("{" T ", \"partition\": false}", "netem", "required unless partition is true");
+        expect_error("{" T ", \"match\": {\"cidrs\": [\"10.0.0.0/8\"]}}", "netem", "required unless partition is true");
+        /* A bad member is named before what is missing. */
+        expect_error("{" T ", \"match\": {\"cidrs\": [\"10.0.0.1/8\"]}}", "match.cidrs[0]", "host bits");
+}
+
+static int64_t mono_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* params with n distinct /24s, written in descending order so the decoder has to sort them. */
+static cJSON *many_cidrs(size_t n, const char *extra) {
+        cJSON *params = cJSON_Parse("{" T ", " PART ", \"match\": {\"cidrs\": []}}"), *a;
+        char buf[32];
+
+        a = cJSON_GetObjectItem(cJSON_GetObjectItem(params, "match"), "cidrs");
+        for (size_t i = n; i-- > 0;) {
+                snprintf(buf, sizeof buf, "10.%zu.%zu.0/24", (i >> 8) & 0xff, i & 0xff);
+                if (i >= 65536)
+                        snprintf(buf, sizeof buf, "11.%zu.%zu.0/24", (i >> 8) & 0xff, i & 0xff);
+                cJSON_AddItemToArray(a, cJSON_CreateString(buf));
+        }
+        if (extra)
+                cJSON_AddItemToArray(a, cJSON_CreateString(extra));
+        return params;
+}
+
+static void test_cidr_limit(void) {
+        FaultSpec s = {}, u = { .id = "sentinel" };
+        SpecError e = {};
+        char buf[64];
+        cJSON *p;
+        int64_t t0, dt;
+
+        p = many_cidrs(MATCH_CIDRS_MAX, NULL);
+        t0 = mono_ns();
+        CHECK_EQ_INT(fault_spec_from_json(p, &s, &e), 0);
+        dt = mono_ns() - t0;
+        cJSON_Delete(p);
+        printf("# 65536 CIDRs decoded, sorted and de-duplicated in %.2f ms\n", dt / 1e6);
+        /* The target is well under 50 ms; the bound leaves room for sanitizer builds and a busy CI machine. */
+        CHECK(dt < 250 * INT64_C(1000000));
+        CHECK_EQ_INT(s.match.n_cidrs, 65536);
+        if (s.match.n_cidrs == 65536) {
+                CHECK_STREQ(cidr_to_string(&s.match.cidrs[0], buf, sizeof buf), "10.0.0.0/24");
+                CHECK_STREQ(cidr_to_string(&s.match.cidrs[1], buf, sizeof buf), "10.0.1.0/24");
+                CHECK_STREQ(cidr_to_string(&s.match.cidrs[256], buf, sizeof buf), "10.1.0.0/24");
+                CHECK_STREQ(cidr_to_string(&s.match.cidrs[65535], buf, sizeof buf), "10.255.255.0/24");
+        }
+        fault_spec_done(&s);
+
+        /* One more, even a duplicate, is over the limit: it counts entries as given. */
+        p = many_cidrs(MATCH_CIDRS_MAX, "10.0.0.0/24");
+        CHECK_EQ_INT(fault_spec_from_json(p, &u, &e), -EINVAL);
+        CHECK_STREQ(e.field, "match.cidrs");
+        CHECK_STREQ(e.reason, "at most 65536 CIDRs");
+        CHECK_STREQ(u.id, "sentinel");
+        CHECK(u.match.cidrs == NULL);
+        cJSON_Delete(p);
+        p = many_cidrs(MATCH_CIDRS_MAX + 1, NULL);
+        CHECK_EQ_INT(fault_spec_from_json(p, &u, &e), -EINVAL);
+        CHECK_STREQ(e.field, "match.cidrs");
+        cJSON_Delete(p);
+
+        /* 65,536 copies of one address are one CIDR. */
+        p = cJSON_Parse("{" T ", " PART ", \"match\": {\"cidrs\": []}}");
+        for (size_t i = 0; i < MATCH_CIDRS_MAX; i++)
+                cJSON_AddItemToArray(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "match"), "cidrs"),
+                                     cJSON_CreateString("192.0.2.9"));
+        CHECK_EQ_INT(fault_spec_from_json(p, &s, &e), 0);
+        CHECK_EQ_INT(s.match.n_cidrs, 1);
+        fault_spec_done(&s);
+        cJSON_Delete(p);
+}
+
+static void test_match_equal(void) {
+        /* Orderings and duplicates of one set are one spec. */
+        CHECK(equal_json("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/8\", \"2001:db8::/32\", \"192.0.2.1\"]}}",
+                         "{" T ", " LOSS ", \"match\": {\"cidrs\": [\"192.0.2.1/32\", \"2001:db8::/32\", \"10.0.0.0/8\","
+                         " \"10.0.0.0/8\"]}}"));
+        CHECK(equal_json("{" T ", " LOSS ", \"match\": {\"ports\": [443, \"8000-8100\", 80]}}",
+                         "{" T ", " LOSS ", \"match\": {\"ports\": [\"80\", \"80-80\", \"8000-8100\", \"443\"]}}"));
+        /* Defaults said out loud are the defaults. */
+        CHECK(equal_json("{" T ", " LOSS "}",
+                         "{" T ", " LOSS ", \"match\": {\"protocol\": \"all\"}, \"direction\": \"egress\","
+                         " \"partition\": false}"));
+        CHECK(equal_json("{" T ", " LOSS "}", "{" T ", " LOSS ", \"match\": {}}"));
+
+        CHECK(!equal_json("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/8\"]}}",
+                          "{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/9\"]}}"));
+        CHECK(!equal_json("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/8\"]}}",
+                          "{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/8\", \"11.0.0.0/8\"]}}"));
+        CHECK(!equal_json("{" T ", " LOSS ", \"match\": {\"cidrs\": [\"::a00:0/104\"]}}",
+                          "{" T ", " LOSS ", \"match\": {\"cidrs\": [\"10.0.0.0/8\"]}}"));
+        CHECK(!equal_json("{" T ", " LOSS "}", "{" T ", " LOSS ", \"match\": {\"cidrs\": [\"0.0.0.0/0\"]}}"));
+        CHECK(!equal_json("{" T ", " LOSS ", \"match\": {\"ports\": [80, 81]}}",
+                          "{" T ", " LOSS ", \"match\": {\"ports\": [\"80-81\"]}}"));
+        CHECK(!equal_json("{" T ", " LOSS ", \"match\": {\"protocol\": \"tcp\"}}",
+                          "{" T ", " LOSS ", \"match\": {\"protocol\": \"udp\"}}"));
+        CHECK(!equal_json("{" T ", " LOSS "}", "{" T ", " LOSS ", \"direction\": \"both\"}"));
+        CHECK(!equal_json("{" T ", " LOSS ", \"direction\": \"ingress\"}", "{" T ", " LOSS ", \"direction\": \"both\"}"));
+        CHECK(!equal_json("{" T ", " LOSS "}", "{" T ", " PART "}"));
+}
+
+/* The normal form of a spec with every new member reads back as an equal spec. */
+static void test_match_roundtrip(void) {
+        static const char *const specs[] = {
+                "{" T ", " PART ", \"direction\": \"both\", \"match\": {\"cidrs\": [\"2001:db8::/48\", \"10.96.0.0/12\"],"
+                " \"ports\": [\"8000-8100\", 53], \"protocol\": \"udp\"}, \"duration\": \"30s\"}",
+                "{" T ", \"netem\": {\"latency\": \"90ms\"}, \"direction\": \"ingress\","
+                " \"match\": {\"protocol\": \"icmp\"}}",
+                "{" T ", " LOSS ", \"match\": {}}",
+        };
+
+        for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+                FaultSpec a = {}, b = {};
+                SpecError e;
+                cJSON *n;
+
+                CHECK_EQ_INT(parse(specs[i], &a, &e), 0);
+                n = fault_spec_to_json(&a);
+                CHECK(n != NULL);
+                cJSON_AddItemToObject(n, "target", cJSON_Parse("{\"pid\": 1}"));
+                CHECK_EQ_INT(fault_spec_from_json(n, &b, &e), 0);
+                if (!fault_spec_equal(&a, &b)) {
+                        fprintf(stderr, "round trip of %s differs (%s: %s)\n", specs[i], e.field, e.reason);
+                        tap_failures++;
+                }
+                cJSON_Delete(n);
+                fault_spec_done(&a);
+                fault_spec_done(&b);
+        }
+}
+
+#undef T
+#undef LOSS
+#undef PART
+
 static void test_error_helper(void) {
         SpecError e = {};
 
@@ -519,6 +873,11 @@ int main(void) {
         test_equal();
         test_roundtrip();
         test_match_members();
+        test_match_accepted();
+        test_match_rejected();
+        test_cidr_limit();
+        test_match_equal();
+        test_match_roundtrip();
         test_error_helper();
         TAP_EXIT();
 }

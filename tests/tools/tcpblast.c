@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcpblast: bulk TCP throughput between two test namespaces, for the benchmarks.
+ *
+ *   tcpblast sink --bind ADDR:PORT [--timeout S]
+ *   tcpblast send --to ADDR:PORT --seconds S [--size BYTES]
+ *
+ * ADDR is numeric IPv4 or bracketed IPv6 ("192.0.2.2:5201", "[2001:db8::2]:5201").
+ *
+ * The sink accepts one connection, reads until EOF and prints {"bytes":N,"seconds":S,"gbit_per_s":X}, timed from
+ * the accept to the EOF. The sender writes for --seconds, then closes; it prints the same object for what it
+ * wrote. It retries the connect for up to CONNECT_RETRY_S while nothing listens yet, so the two can start
+ * together.
+ *
+ * Bounded: the sink gives up --timeout seconds after it started (default 60), the sender never blocks longer than
+ * --seconds plus SEND_GRACE_S on a peer that stops reading.
+ *
+ * Exit status: 0 on success, 1 on a socket error or a timeout, 2 on a usage error. Only libc.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+#define SIZE_DEFAULT (128u * 1024)
+#define SIZE_MAX_ (16u * 1024 * 1024)
+#define SECONDS_MAX 3600.0
+#define SINK_TIMEOUT_S_DEFAULT 60
+#define SINK_TIMEOUT_S_MAX 86400
+#define CONNECT_RETRY_S 5
+#define SEND_GRACE_S 10
+#define SINK_BUF_SIZE (1024u * 1024)
+
+#define NSEC_PER_MSEC INT64_C(1000000)
+#define NSEC_PER_SEC INT64_C(1000000000)
+
+static void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static int64_t now_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* poll() takes milliseconds: round up so a wake-up is never early, and clamp to [0, 1000000]. */
+static int ns_to_poll_ms(int64_t ns) {
+        if (ns <= 0)
+                return 0;
+        int64_t ms = (ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+        return ms > 1000000 ? 1000000 : (int) ms;
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret) {
+        char *end;
+        unsigned long long v;
+
+        if (!s || !*s || *s == '-')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0 || *end != '\0' || v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+static int parse_seconds(const char *s, double *ret) {
+        char *end;
+        double v;
+
+        if (!s || !*s)
+                return -EINVAL;
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno != 0 || *end != '\0' || !(v > 0) || v > SECONDS_MAX)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+/* "192.0.2.1:5201" or "[2001:db8::1]:5201", port 1..65535. Strictly numeric (inet_pton, never getaddrinfo, which
+ * would take "1.2.3" for 1.2.0.3): a typo must fail, never send test traffic somewhere else. */
+static int parse_endpoint(const char *s, struct sockaddr_storage *ret, socklen_t *ret_len) {
+        char host[INET6_ADDRSTRLEN + 1];
+        const char *h = s, *port;
+        unsigned long long portnum;
+        struct sockaddr_storage sa = {};
+        size_t hlen;
+
+        if (s[0] == '[') {
+                const char *close_bracket = strchr(s, ']');
+                if (!close_bracket || close_bracket[1] != ':')
+                        return -EINVAL;
+                h = s + 1;
+                hlen = (size_t) (close_bracket - h);
+                port = close_bracket + 2;
+        } else {
+                const char *colon = strchr(s, ':');
+                if (!colon || strchr(colon + 1, ':'))
+                        return -EINVAL;
+                hlen = (size_t) (colon - s);
+                port = colon + 1;
+        }
+        if (hlen == 0 || hlen >= sizeof(host) || parse_uint(port, UINT16_MAX, &portnum) < 0 || portnum == 0)
+                return -EINVAL;
+        memcpy(host, h, hlen);
+        host[hlen] = '\0';
+
+        if (s[0] == '[') {
+                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &sa;
+                if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+                        return -EINVAL;
+                sin6->sin6_family = AF_INET6;
+                sin6->sin6_port = htons((uint16_t) portnum);
+                *ret_len = sizeof(*sin6);
+        } else {
+                struct sockaddr_in *sin = (struct sockaddr_in *) &sa;
+                if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+                        return -EINVAL;
+                sin->sin_family = AF_INET;
+                sin->sin_port = htons((uint16_t) portnum);
+                *ret_len = sizeof(*sin);
+        }
+        *ret = sa;
+        return 0;
+}
+
+static int usage(void) {
+        fprintf(stderr,
+                "usage: tcpblast sink --bind ADDR:PORT [--timeout S (default 60)]\n"
+                "       tcpblast send --to ADDR:PORT --seconds S [--size BYTES (131072)]\n");
+        return 2;
+}
+
+static void report(unsigned long long bytes, int64_t elapsed_ns) {
+        double seconds = (double) elapsed_ns / (double) NSEC_PER_SEC;
+
+        printf("{\"bytes\":%llu,\"seconds\":%.6f,\"gbit_per_s\":%.4f}\n", bytes, seconds,
+               seconds > 0 ? (double) bytes * 8 / seconds / 1e9 : 0.0);
+}
+
+/* Wait until fd is ready for events, or the deadline passes (-ETIMEDOUT). */
+static int wait_fd(int fd, short events, int64_t deadline) {
+        for (;;) {
+                struct pollfd pfd = { .fd = fd, .events = events };
+                int64_t left = deadline - now_ns();
+                int n;
+
+                if (left <= 0)
+                        return -ETIMEDOUT;
+                n = poll(&pfd, 1, ns_to_poll_ms(left));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n > 0)
+                        return 0;
+        }
+}
+
+static int run_sink(int argc, char **argv) {
+        struct sockaddr_storage addr;
+        socklen_t addr_len = 0;
+        unsigned long long timeout_s = SINK_TIMEOUT_S_DEFAULT, bytes = 0;
+        _cleanup_close_ int lfd = -1, fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        int64_t deadline, start;
+        int k;
+
+        for (int i = 2; i < argc; i += 2) {
+                const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+                if (strcmp(arg, "--bind") == 0 && val) {
+                        if (parse_endpoint(val, &addr, &addr_len) < 0) {
+                                fprintf(stderr, "tcpblast: invalid --bind '%s'\n", val);
+                                return 2;
+                        }
+                } else if (strcmp(arg, "--timeout") == 0 && val) {
+                        if (parse_uint(val, SINK_TIMEOUT_S_MAX, &timeout_s) < 0 || timeout_s == 0)
+                                return usage();
+                } else
+                        return usage();
+        }
+        if (addr_len == 0)
+                return usage();
+
+        buf = malloc(SINK_BUF_SIZE);
+        if (!buf)
+                return 1;
+        deadline = now_ns() + (int64_t) timeout_s * NSEC_PER_SEC;
+
+        lfd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (lfd < 0) {
+                fprintf(stderr, "tcpblast: socket: %m\n");
+                return 1;
+        }
+        if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int) { 1 }, sizeof(int)) < 0 ||
+            bind(lfd, (struct sockaddr *) &addr, addr_len) < 0 || listen(lfd, 1) < 0) {
+                fprintf(stderr, "tcpblast: bind/listen: %m\n");
+                return 1;
+        }
+
+        k = wait_fd(lfd, POLLIN, deadline);
+        if (k < 0) {
+                fprintf(stderr, "tcpblast: no connection within %llu s: %s\n", timeout_s, strerror(-k));
+                return 1;
+        }
+        fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+                fprintf(stderr, "tcpblast: accept: %m\n");
+                return 1;
+        }
+        start = now_ns();
+
+        for (;;) {
+                ssize_t n = read(fd, buf, SINK_BUF_SIZE);
+
+                if (n > 0) {
+                        bytes += (unsigned long long) n;
+                        continue;
+                }
+                if (n == 0)
+                        break;
+                if (errno == EINTR)
+                        continue;
+                if (errno != EAGAIN) {
+                        fprintf(stderr, "tcpblast: read: %m\n");
+                        return 1;
+                }
+                k = wait_fd(fd, POLLIN, deadline);
+                if (k < 0) {
+                        fprintf(stderr, "tcpblast: no EOF within %llu s (%llu bytes read): %s\n", timeout_s, bytes,
+                                strerror(-k));
+                        return 1;
+                }
+        }
+        report(bytes, now_ns() - start);
+        return 0;
+}
+
+/* A connect that waits (bounded) for the sink to start listening. */
+static int connect_retry(const struct sockaddr_storage *addr, socklen_t addr_len, int *ret_fd) {
+        int64_t deadline = now_ns() + CONNECT_RETRY_S * NSEC_PER_SEC;
+
+        for (;;) {
+                _cleanup_close_ int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                int err;
+
+                if (fd < 0)
+                        return -errno;
+                if (connect(fd, (const struct sockaddr *) addr, addr_len) == 0) {
+                        *ret_fd = fd;
+                        fd = -1;
+                        return 0;
+                }
+                err = errno;
+                if ((err != ECONNREFUSED && err != EINTR) || now_ns() >= deadline)
+                        return -err;
+                nanosleep(&(struct timespec) { .tv_nsec = 20 * NSEC_PER_MSEC }, NULL);
+        }
+}
+
+static int run_send(int argc, char **argv) {
+        struct sockaddr_storage addr;
+        socklen_t addr_len = 0;
+        unsigned long long size = SIZE_DEFAULT, bytes = 0;
+        double seconds = 0;
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        int64_t start, end, hard_deadline;
+        int k;
+
+        for (int i = 2; i < argc; i += 2) {
+                const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+                if (strcmp(arg, "--to") == 0 && val) {
+                        if (parse_endpoint(val, &addr, &addr_len) < 0) {
+                                fprintf(stderr, "tcpblast: invalid --to '%s'\n", val);
+                                return 2;
+                        }
+                } else if (strcmp(arg, "--seconds") == 0 && val) {
+                        if (parse_seconds(val, &seconds) < 0)
+                                return usage();
+                } else if (strcmp(arg, "--size") == 0 && val) {
+                        if (parse_uint(val, SIZE_MAX_, &size) < 0 || size == 0)
+                                return usage();
+                } else
+                        return usage();
+        }
+        if (addr_len == 0 || seconds <= 0)
+                return usage();
+
+        buf = malloc(size);
+        if (!buf)
+                return 1;
+        /* Not all zeros: nothing on the path may compress or skip it. */
+        for (size_t i = 0; i < size; i++)
+                buf[i] = (char) (i * 131 + 7);
+
+        k = connect_retry(&addr, addr_len, &fd);
+        if (k < 0) {
+                fprintf(stderr, "tcpblast: connect: %s\n", strerror(-k));
+                return 1;
+        }
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+                fprintf(stderr, "tcpblast: fcntl: %m\n");
+                return 1;
+        }
+
+        start = now_ns();
+        end = start + (int64_t) (seconds * (double) NSEC_PER_SEC);
+        hard_deadline = end + SEND_GRACE_S * NSEC_PER_SEC;
+        while (now_ns() < end) {
+                ssize_t n = write(fd, buf, size);
+
+                if (n > 0) {
+                        bytes += (unsigned long long) n;
+                        continue;
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno != EAGAIN) {
+                        fprintf(stderr, "tcpblast: write: %m\n");
+                        return 1;
+                }
+                /* Wake up at the end of the run at the latest; a peer that stopped reading ends it later. */
+                k = wait_fd(fd, POLLOUT, end);
+                if (k == -ETIMEDOUT)
+                        break;
+                if (k < 0) {
+                        fprintf(stderr, "tcpblast: poll: %s\n", strerror(-k));
+                        return 1;
+                }
+        }
+        /* Half-close and wait for the sink's EOF-then-close, so the run ends when the data has arrived. */
+        if (shutdown(fd, SHUT_WR) < 0) {
+                fprintf(stderr, "tcpblast: shutdown: %m\n");
+                return 1;
+        }
+        for (;;) {
+                char c;
+                ssize_t n = read(fd, &c, 1);
+
+                if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+                        break;
+                if (wait_fd(fd, POLLIN, hard_deadline) == -ETIMEDOUT) {
+                        fprintf(stderr, "tcpblast: the sink did not close within %d s\n", SEND_GRACE_S);
+                        return 1;
+                }
+        }
+        report(bytes, now_ns() - start);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2)
+                return usage();
+        if (strcmp(argv[1], "sink") == 0)
+                return run_sink(argc, argv);
+        if (strcmp(argv[1], "send") == 0)
+                return run_send(argc, argv);
+        return usage();
+}
