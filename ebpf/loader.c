@@ -21,7 +21,7 @@ struct Classifier {
         struct classifier_counters *percpu; /* scratch for per-CPU reads */
 };
 
-static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap) {
         char buf[1024];
         int ours;
         size_t n;

@@ -62,10 +62,12 @@ assert_eq "$(cl_err get lat)" -32005 "get after recover"
 # --- jitter -----------------------------------------------------------------------------------------------
 cl apply --id jit --netns "/run/netns/$A" --latency 50ms --jitter 10ms >/dev/null
 j=$(ns_probe a 192.0.2.2:7 --count 300 --interval 5)
-echo "with 50ms +- 10ms: $(jq -c '{median_ms, stddev_ms, min_ms, max_ms}' <<<"$j")"
+echo "with 50ms +- 10ms: $(jq -c '{median_ms, stddev_ms, min_ms, p90_ms, max_ms}' <<<"$j")"
 assert_between "$(jq -r .stddev_ms <<<"$j")" 3 8 "RTT stddev with 10 ms jitter (uniform: 5.8)"
 assert_between "$(jq -r .median_ms <<<"$j")" 44 57 "median with 50 ms +- 10 ms"
-assert_between "$(jq -r .max_ms <<<"$j")" 55 65 "max with 50 ms +- 10 ms"
+# Uniform over 40..60 ms: p90 at 58. (Not the max: one scheduling hiccup in user-mode Linux moves it.)
+assert_between "$(jq -r .p90_ms <<<"$j")" 54 63 "p90 with 50 ms +- 10 ms"
+assert_between "$(jq -r .min_ms <<<"$j")" 39 46 "min with 50 ms +- 10 ms"
 cl recover jit >/dev/null
 assert_clean a "$DEV"
 
