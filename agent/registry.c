@@ -640,7 +640,8 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 char b[64];
                 rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid params");
                 rpc_error_set_field(err, "duration", "longer than this agent's --max-duration");
-                cJSON_AddStringToObject(err->data, "max_duration", format_duration_ns(r->max_duration_ns, b, sizeof(b)));
+                cJSON_AddStringToObject(err->data, "max_duration",
+                                        format_duration_ns(r->max_duration_ns, b, sizeof(b)));
                 return RPC_INVALID_PARAMS;
         }
 

@@ -59,25 +59,10 @@ int ifb_queue_delete(Rtnl *r, int ifindex) {
         return link_message(r, RTM_DELLINK, 0, ifindex) ? 0 : -ENOBUFS;
 }
 
-static struct nlmsghdr *tc_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent,
-                                   uint32_t handle, uint32_t info) {
-        struct nlmsghdr *nlh = rtnl_message(r, type, flags);
-        struct tcmsg *tcm;
-
-        if (!nlh)
-                return NULL;
-        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-        tcm->tcm_family = AF_UNSPEC;
-        tcm->tcm_ifindex = ifindex;
-        tcm->tcm_parent = parent;
-        tcm->tcm_handle = handle;
-        tcm->tcm_info = info;
-        return nlh;
-}
 
 int ingress_queue_clsact_add(Rtnl *r, int ifindex) {
         /* EXCL: a clsact somebody else added (a CNI's, say) is theirs; we never share or replace it. */
-        struct nlmsghdr *nlh = tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_CLSACT,
+        struct nlmsghdr *nlh = rtnl_tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_CLSACT,
                                           TC_H_MAKE(TC_H_CLSACT, 0), 0);
         if (!nlh)
                 return -ENOBUFS;
@@ -86,7 +71,7 @@ int ingress_queue_clsact_add(Rtnl *r, int ifindex) {
 }
 
 int ingress_queue_clsact_del(Rtnl *r, int ifindex) {
-        return tc_message(r, RTM_DELQDISC, 0, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0) ? 0 : -ENOBUFS;
+        return rtnl_tc_message(r, RTM_DELQDISC, 0, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0) ? 0 : -ENOBUFS;
 }
 
 int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex) {
@@ -98,7 +83,7 @@ int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex) {
         struct nlattr *opts, *acts, *act, *aopts;
         struct nlmsghdr *nlh;
 
-        nlh = tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+        nlh = rtnl_tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex,
                          TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), 1,
                          TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
         if (!nlh)

@@ -35,17 +35,6 @@ static int open_cb(void *userdata) {
         return rtnl_open(userdata);
 }
 
-static struct nlmsghdr *tc_put(Rtnl *r, uint16_t type, uint32_t parent, uint32_t handle, uint32_t info) {
-        struct nlmsghdr *nlh = rtnl_message(r, type, NLM_F_CREATE | NLM_F_EXCL);
-        struct tcmsg *tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-
-        tcm->tcm_family = AF_UNSPEC;
-        tcm->tcm_ifindex = 1; /* lo, the one device a new namespace has */
-        tcm->tcm_parent = parent;
-        tcm->tcm_handle = handle;
-        tcm->tcm_info = info;
-        return nlh;
-}
 
 /* A kind the kernel does not know is -ENOENT ("Specified qdisc kind is unknown", "TC classifier not found") after
  * it tried to load the module. Any other answer, bad options included, means the kind exists. */
@@ -54,7 +43,9 @@ static bool known(int result) {
 }
 
 static int probe_qdisc(Rtnl *r, const char *kind, uint32_t parent) {
-        struct nlmsghdr *nlh = tc_put(r, RTM_NEWQDISC, parent, parent == TC_H_CLSACT ? TC_H_MAKE(TC_H_CLSACT, 0) : 0, 0);
+        /* ifindex 1: lo, the one device a new namespace has. */
+        struct nlmsghdr *nlh = rtnl_tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, 1, parent,
+                                               parent == TC_H_CLSACT ? TC_H_MAKE(TC_H_CLSACT, 0) : 0, 0);
         int result;
 
         mnl_attr_put_strz(nlh, TCA_KIND, kind);
@@ -82,8 +73,9 @@ int kernel_features_probe(KernelFeatures *ret) {
 
         /* cls_bpf without options: -EINVAL when the classifier exists. Needs a qdisc to hang on: clsact. */
         if (f.has[FEATURE_CLSACT]) {
-                nlh = tc_put(r, RTM_NEWTFILTER, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), 0,
-                             TC_H_MAKE(1u << 16, htons(0x0003 /* ETH_P_ALL */)));
+                nlh = rtnl_tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, 1,
+                                      TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), 0,
+                                      TC_H_MAKE(1u << 16, htons(0x0003 /* ETH_P_ALL */)));
                 mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
                 (void) rtnl_batch_commit(r, &result, NULL);
                 f.has[FEATURE_CLS_BPF] = known(result);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,22 @@ struct nlmsghdr *rtnl_message(Rtnl *r, uint16_t type, uint16_t flags) {
         if (r->n == 0)
                 r->first_seq = nlh->nlmsg_seq;
         r->n++;
+        return nlh;
+}
+
+struct nlmsghdr *rtnl_tc_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent,
+                                 uint32_t handle, uint32_t info) {
+        struct nlmsghdr *nlh = rtnl_message(r, type, flags);
+        struct tcmsg *tcm;
+
+        if (!nlh)
+                return NULL;
+        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+        tcm->tcm_family = AF_UNSPEC;
+        tcm->tcm_ifindex = ifindex;
+        tcm->tcm_parent = parent;
+        tcm->tcm_handle = handle;
+        tcm->tcm_info = info;
         return nlh;
 }
 

@@ -37,6 +37,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Rtnl *, rtnl_free);
 /* Start a new message in the batch. NLM_F_REQUEST|NLM_F_ACK are added to flags. Returns NULL when the batch is
  * full. The payload is built with libmnl (mnl_nlmsg_put_extra_header, mnl_attr_put...). */
 struct nlmsghdr *rtnl_message(Rtnl *r, uint16_t type, uint16_t flags);
+/* A traffic-control message (qdisc, class, filter) in the batch: the tcmsg header filled in, attributes to follow. */
+struct nlmsghdr *rtnl_tc_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent,
+                                 uint32_t handle, uint32_t info);
 /* Room left in the buffer for the message being built, for encoders that check sizes. */
 size_t rtnl_message_room(Rtnl *r, const struct nlmsghdr *nlh);
 unsigned rtnl_batch_size(Rtnl *r);

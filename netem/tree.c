@@ -19,29 +19,13 @@
 #define TREE_CLASS_QUANTUM 200000u
 #define TREE_DIRECT_QLEN 1000u
 
-static struct nlmsghdr *tc_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent,
-                                   uint32_t handle, uint32_t info) {
-        struct nlmsghdr *nlh;
-        struct tcmsg *tcm;
-
-        nlh = rtnl_message(r, type, flags);
-        if (!nlh)
-                return NULL;
-        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-        tcm->tcm_family = AF_UNSPEC;
-        tcm->tcm_ifindex = ifindex;
-        tcm->tcm_parent = parent;
-        tcm->tcm_handle = handle;
-        tcm->tcm_info = info;
-        return nlh;
-}
 
 int tree_queue_root_add(Rtnl *r, int ifindex) {
         struct nlmsghdr *nlh;
 
         /* CREATE|EXCL, as "tc qdisc add": the kernel treats a default root (handle 0:) as absent and refuses to
          * replace anybody else's, which is exactly the ownership rule we want, decided atomically. */
-        nlh = tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_ROOT, TREE_ROOT_HANDLE, 0);
+        nlh = rtnl_tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_ROOT, TREE_ROOT_HANDLE, 0);
         if (!nlh)
                 return -ENOBUFS;
         return htb_fill_root(nlh, TREE_DIRECT_QLEN);
@@ -49,7 +33,7 @@ int tree_queue_root_add(Rtnl *r, int ifindex) {
 
 int tree_queue_root_del(Rtnl *r, int ifindex) {
         /* With the handle given, the kernel deletes the root only if it is still ours ("Invalid handle"). */
-        return tc_message(r, RTM_DELQDISC, 0, ifindex, TC_H_ROOT, TREE_ROOT_HANDLE, 0) ? 0 : -ENOBUFS;
+        return rtnl_tc_message(r, RTM_DELQDISC, 0, ifindex, TC_H_ROOT, TREE_ROOT_HANDLE, 0) ? 0 : -ENOBUFS;
 }
 
 int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd) {
@@ -58,7 +42,7 @@ int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd
 
         /* libbpf's bpf_tc_attach() cannot set TCA_BPF_CLASSID, and the classid is how the classifier learns which
          * device it runs on (ebpf/classifier.h), so the filter message is built here. */
-        nlh = tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, TREE_ROOT_HANDLE, 1,
+        nlh = rtnl_tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, TREE_ROOT_HANDLE, 1,
                          TC_H_MAKE((uint32_t) TREE_FILTER_PRIO << 16, htons(ETH_P_ALL)));
         if (!nlh)
                 return -ENOBUFS;
@@ -79,7 +63,7 @@ int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const NetemParams
         if (minor == 0 || minor > TREE_CLASSES_MAX)
                 return -ERANGE;
 
-        nlh = tc_message(r, RTM_NEWTCLASS, NLM_F_CREATE | NLM_F_EXCL, ifindex, TREE_ROOT_HANDLE,
+        nlh = rtnl_tc_message(r, RTM_NEWTCLASS, NLM_F_CREATE | NLM_F_EXCL, ifindex, TREE_ROOT_HANDLE,
                          tree_class_handle(minor), 0);
         if (!nlh)
                 return -ENOBUFS;
@@ -90,7 +74,7 @@ int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const NetemParams
         if (!netem)
                 return 0;
 
-        nlh = tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, tree_class_handle(minor),
+        nlh = rtnl_tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, tree_class_handle(minor),
                          tree_leaf_handle(minor), 0);
         if (!nlh)
                 return -ENOBUFS;
@@ -100,7 +84,9 @@ int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const NetemParams
 
 int tree_queue_class_del(Rtnl *r, int ifindex, uint16_t minor) {
         /* Deleting an htb class takes its leaf qdisc with it. */
-        return tc_message(r, RTM_DELTCLASS, 0, ifindex, TREE_ROOT_HANDLE, tree_class_handle(minor), 0) ? 0 : -ENOBUFS;
+        if (!rtnl_tc_message(r, RTM_DELTCLASS, 0, ifindex, TREE_ROOT_HANDLE, tree_class_handle(minor), 0))
+                return -ENOBUFS;
+        return 0;
 }
 
 struct root_query {
