@@ -81,6 +81,14 @@ assert_between "$(jq -r .lost <<<"$l")" 61 139 "lost of 400 at 25%"
 cl recover loss >/dev/null
 l=$(ns_probe a 192.0.2.2:7 --count 200 --interval 3)
 assert_eq "$(jq -r .lost <<<"$l")" 0 "lost after recover"
+# Plain loss is decided by the classifier; with a correlation it is netem's. Both land in the same bounds.
+cl apply --id nloss --netns "/run/netns/$A" --loss 25 --loss-correlation 0 >/dev/null
+out=$(ns_exec a tc qdisc show dev "$DEV")
+grep -q 'netem.*loss 25%' <<<"$out" || fail "expected a netem leaf with the loss: $out"
+l=$(ns_probe a 192.0.2.2:7 --count 400 --interval 3)
+echo "with netem's 25% loss: $(jq -c '{sent, received, lost}' <<<"$l")"
+assert_between "$(jq -r .lost <<<"$l")" 61 139 "lost of 400 at 25%, by netem"
+cl recover nloss >/dev/null
 
 # --- duration: expiry by the agent's timer ----------------------------------------------------------------
 t0=$(date +%s%N)
