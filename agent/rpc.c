@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -126,20 +127,32 @@ static int method_recover(Agent *a, const cJSON *params, cJSON **ret, RpcError *
         return 0;
 }
 
+static int fault_order_cmp(const void *a, const void *b) {
+        const Fault *x = *(const Fault *const *) a, *y = *(const Fault *const *) b;
+        return (x->order > y->order) - (x->order < y->order);
+}
+
 static int method_list(Agent *a, const cJSON *params, cJSON **ret, RpcError *err) {
+        _cleanup_free_ Fault **sorted = NULL;
+        size_t n = 0;
         cJSON *o, *arr;
         int k;
 
         k = no_params(params, err);
         if (k < 0)
                 return k;
+        sorted = calloc(a->registry.n_faults + 1, sizeof(Fault *));
+        if (!sorted)
+                return -ENOMEM;
+        for (Fault *f = a->registry.faults; f; f = f->next)
+                sorted[n++] = f;
+        /* Oldest first: the order in which they win packets. */
+        qsort(sorted, n, sizeof(Fault *), fault_order_cmp);
+
         o = cJSON_CreateObject();
         arr = cJSON_AddArrayToObject(o, "faults");
-        /* Oldest first: the order in which they win packets. */
-        for (uint64_t order = 0; order <= a->registry.next_order; order++)
-                for (Fault *f = a->registry.faults; f; f = f->next)
-                        if (f->order == order)
-                                cJSON_AddItemToArray(arr, fault_to_json(&a->registry, f));
+        for (size_t i = 0; i < n; i++)
+                cJSON_AddItemToArray(arr, fault_to_json(&a->registry, sorted[i]));
         *ret = o;
         return 0;
 }
