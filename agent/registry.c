@@ -365,9 +365,13 @@ again:
         k = rtnl_batch_commit(rtnl, results, &e);
         if (k == -EEXIST && !retried && ifb_lookup(netns_fd, d->name, &d->ifindex) >= 0) {
                 /* Our name, but no fault of ours: left by an agent that was killed. With it goes the hook that
-                 * fed it: mirred to a device that no longer exists drops nothing, but the clsact stays ours. */
-                log_notice("Removing a stale chaoslet IFB %s and the ingress hook on %s", d->name, d->link_name);
-                ingress_queue_clsact_del(rtnl, d->link_ifindex);
+                 * fed it, if the device's clsact carries our filter and nothing else. */
+                bool hook = ingress_hook_is_ours(rtnl, d->link_ifindex) > 0;
+
+                log_notice("Removing a stale chaoslet IFB %s%s", d->name,
+                           hook ? " and its ingress hook" : " (the device's clsact is not ours: left alone)");
+                if (hook)
+                        ingress_queue_clsact_del(rtnl, d->link_ifindex);
                 ifb_queue_delete(rtnl, d->ifindex);
                 (void) rtnl_batch_commit(rtnl, NULL, NULL);
                 retried = true;

@@ -8,7 +8,9 @@
 #include <linux/rtnetlink.h>
 #include <linux/tc_act/tc_mirred.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <libmnl/libmnl.h>
 
@@ -103,4 +105,55 @@ int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex) {
         mnl_attr_nest_end(nlh, acts);
         mnl_attr_nest_end(nlh, opts);
         return 0;
+}
+
+struct hook_query {
+        unsigned ours, foreign;
+};
+
+static int hook_filter_cb(const struct nlmsghdr *nlh, void *userdata) {
+        struct hook_query *q = userdata;
+        const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+        const struct nlattr *attr, *opt;
+        bool bpf = false, named_ours = false;
+
+        if (nlh->nlmsg_type != RTM_NEWTFILTER || tcm->tcm_handle == 0)
+                return MNL_CB_OK; /* the per-priority chain header, not a filter */
+
+        mnl_attr_for_each(attr, nlh, sizeof(*tcm)) {
+                if (mnl_attr_get_type(attr) == TCA_KIND && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+                        bpf = strcmp(mnl_attr_get_str(attr), "bpf") == 0;
+                if (mnl_attr_get_type(attr) == TCA_OPTIONS)
+                        mnl_attr_for_each_nested(opt, attr)
+                                if (mnl_attr_get_type(opt) == TCA_BPF_NAME &&
+                                    mnl_attr_validate(opt, MNL_TYPE_NUL_STRING) >= 0 &&
+                                    strcmp(mnl_attr_get_str(opt), INGRESS_FILTER_NAME) == 0)
+                                        named_ours = true;
+        }
+        if (bpf && named_ours)
+                q->ours++;
+        else
+                q->foreign++;
+        return MNL_CB_OK;
+}
+
+int ingress_hook_is_ours(Rtnl *r, int ifindex) {
+        static const uint32_t parents[] = { TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+                                            TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS) };
+        struct hook_query q = {};
+
+        for (size_t i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
+                struct nlmsghdr *nlh = rtnl_request(r, RTM_GETTFILTER, NLM_F_DUMP);
+                struct tcmsg *tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+                int k;
+
+                tcm->tcm_family = AF_UNSPEC;
+                tcm->tcm_ifindex = ifindex;
+                tcm->tcm_parent = parents[i];
+                k = rtnl_call(r, nlh, hook_filter_cb, &q, NULL);
+                if (k < 0)
+                        return k;
+        }
+        /* Only a clsact that carries our filter and nothing else is ours; an empty one is somebody's. */
+        return q.ours > 0 && q.foreign == 0;
 }

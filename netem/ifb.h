@@ -19,5 +19,8 @@ int ifb_queue_up(Rtnl *r, int ifindex);
 int ifb_queue_delete(Rtnl *r, int ifindex);
 int ingress_queue_clsact_add(Rtnl *r, int ifindex);
 int ingress_queue_clsact_del(Rtnl *r, int ifindex);
+/* Does the device's clsact carry chaoslet's ingress filter and nothing else? 1 yes, 0 no, <0 error. */
+int ingress_hook_is_ours(Rtnl *r, int ifindex);
+
 /* On the device's clsact ingress hook: prog_fd returns -1 ("match") and mirred redirects to ifb_ifindex. */
 int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex);
