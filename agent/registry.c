@@ -353,26 +353,35 @@ static int ifb_lookup(int netns_fd, const char *name, int *ret) {
         return 0;
 }
 
+/* Take chaoslet's ingress hook off a device: the whole clsact when it carries nothing but our filter, else just our
+ * filter, so nobody else's filters go with it. */
+static void ingress_unhook(Rtnl *rtnl, int link_ifindex) {
+        IngressHookState hook;
+
+        if (ingress_hook_state(rtnl, link_ifindex, &hook) < 0 || !hook.ours)
+                return;
+        if (hook.others)
+                ingress_queue_redirect_del(rtnl, link_ifindex);
+        else
+                ingress_queue_clsact_del(rtnl, link_ifindex);
+        (void) rtnl_batch_commit(rtnl, NULL, NULL);
+}
+
 /* Ingress: the IFB, its tree, and the hook that feeds it. All or nothing. */
 static int ingress_install(Registry *r, Rtnl *rtnl, int netns_fd, Device *d, const Plan *p, RpcError *err) {
-        int results[RTNL_BATCH_MAX];
         bool retried = false;
         RtnlError e = {};
         int k;
 
 again:
         ifb_queue_create(rtnl, d->name);
-        k = rtnl_batch_commit(rtnl, results, &e);
+        k = rtnl_batch_commit(rtnl, NULL, &e);
         if (k == -EEXIST && !retried && ifb_lookup(netns_fd, d->name, &d->ifindex) >= 0) {
-                /* Our name, but no fault of ours: left by an agent that was killed. With it goes the hook that
-                 * fed it, if the device's clsact carries our filter and nothing else. */
-                bool hook = ingress_hook_is_ours(rtnl, d->link_ifindex) > 0;
-
-                log_notice("Removing a stale chaoslet IFB %s%s", d->name,
-                           hook ? " and its ingress hook" : " (the device's clsact is not ours: left alone)");
-                if (hook)
-                        ingress_queue_clsact_del(rtnl, d->link_ifindex);
-                ifb_queue_delete(rtnl, d->ifindex);
+                /* Our name, but no fault of ours: left by an agent that was killed. Its hook goes first, so
+                 * nothing is ever redirected to an IFB that is gone. */
+                log_notice("Removing a stale chaoslet IFB %s and its ingress hook on %s", d->name, d->link_name);
+                ingress_unhook(rtnl, d->link_ifindex);
+                ifb_queue_delete(rtnl, d->ifindex, d->name);
                 (void) rtnl_batch_commit(rtnl, NULL, NULL);
                 retried = true;
                 goto again;
@@ -381,6 +390,7 @@ again:
                 kernel_error(err, &e, d, "create the IFB device");
                 return err->code;
         }
+        d->ifindex = 0;
         k = ifb_lookup(netns_fd, d->name, &d->ifindex);
         if (k >= 0) {
                 ifb_queue_up(rtnl, d->ifindex);
@@ -395,27 +405,32 @@ again:
         if (k < 0)
                 goto fail_ifb;
 
+        /* The clsact alone first: the kernel would otherwise go on to add our filter to somebody else's clsact. */
         ingress_queue_clsact_add(rtnl, d->link_ifindex);
-        ingress_queue_redirect(rtnl, d->link_ifindex, classifier_ingress_prog_fd(r->classifier), d->ifindex);
-        k = rtnl_batch_commit(rtnl, results, &e);
+        k = rtnl_batch_commit(rtnl, NULL, &e);
         if (k < 0) {
-                if (results[0] == 0) {
-                        ingress_queue_clsact_del(rtnl, d->link_ifindex);
-                        (void) rtnl_batch_commit(rtnl, NULL, NULL);
-                }
-                (void) classifier_device_update(r->classifier, d->key, NULL);
-                if (results[0] == -EEXIST)
+                if (k == -EEXIST)
                         conflict_error(err, d, "clsact",
                                        "the device already has a clsact qdisc, which chaoslet does not share");
                 else
                         kernel_error(err, &e, d, "add the ingress hook");
-                goto fail_ifb;
+                goto fail_tree;
+        }
+        ingress_queue_redirect(rtnl, d->link_ifindex, classifier_ingress_prog_fd(r->classifier), d->ifindex);
+        k = rtnl_batch_commit(rtnl, NULL, &e);
+        if (k < 0) {
+                ingress_queue_clsact_del(rtnl, d->link_ifindex);
+                (void) rtnl_batch_commit(rtnl, NULL, NULL);
+                kernel_error(err, &e, d, "add the ingress hook");
+                goto fail_tree;
         }
         return 0;
 
+fail_tree:
+        (void) classifier_device_update(r->classifier, d->key, NULL);
 fail_ifb:
         /* Deleting the IFB takes its tree along. */
-        ifb_queue_delete(rtnl, d->ifindex);
+        ifb_queue_delete(rtnl, d->ifindex, d->name);
         (void) rtnl_batch_commit(rtnl, NULL, NULL);
         d->ifindex = 0;
         d->classes = 0;
@@ -428,8 +443,8 @@ static void device_uninstall(Registry *r, Rtnl *rtnl, Device *d) {
 
         (void) classifier_device_update(r->classifier, d->key, NULL);
         if (d->direction == CLASSIFIER_DIR_INGRESS) {
-                ingress_queue_clsact_del(rtnl, d->link_ifindex);
-                ifb_queue_delete(rtnl, d->ifindex);
+                ingress_unhook(rtnl, d->link_ifindex);
+                ifb_queue_delete(rtnl, d->ifindex, d->name);
         } else
                 tree_queue_root_del(rtnl, d->ifindex);
         k = rtnl_batch_commit(rtnl, NULL, &e);

@@ -17,7 +17,19 @@
 #include "ifb.h"
 
 void ifb_name(int parent_ifindex, char *buf, size_t len) {
-        snprintf(buf, len, IFB_NAME_PREFIX "%x", (unsigned) parent_ifindex);
+        /* Base 36 keeps every ifindex (up to 2^31: "zik0zj") inside IFNAMSIZ after the prefix. */
+        static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+        char tmp[8];
+        unsigned v = (unsigned) parent_ifindex;
+        size_t n = 0;
+
+        do {
+                tmp[n++] = digits[v % 36];
+                v /= 36;
+        } while (v && n < sizeof(tmp));
+        snprintf(buf, len, "%s", IFB_NAME_PREFIX);
+        for (size_t i = strlen(buf); n > 0 && i + 1 < len; i++)
+                buf[i] = tmp[--n], buf[i + 1] = 0;
 }
 
 static struct nlmsghdr *link_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex) {
@@ -57,8 +69,15 @@ int ifb_queue_up(Rtnl *r, int ifindex) {
         return 0;
 }
 
-int ifb_queue_delete(Rtnl *r, int ifindex) {
-        return link_message(r, RTM_DELLINK, 0, ifindex) ? 0 : -ENOBUFS;
+int ifb_queue_delete(Rtnl *r, int ifindex, const char *name) {
+        struct nlmsghdr *nlh = link_message(r, RTM_DELLINK, 0, ifindex);
+
+        if (!nlh)
+                return -ENOBUFS;
+        /* By name when the ifindex is not known (a lookup failed right after creating it). */
+        if (ifindex == 0)
+                mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        return 0;
 }
 
 
@@ -107,6 +126,15 @@ int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex) {
         return 0;
 }
 
+int ingress_queue_redirect_del(Rtnl *r, int ifindex) {
+        struct nlmsghdr *nlh = rtnl_tc_message(r, RTM_DELTFILTER, 0, ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+                                               1, TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
+        if (!nlh)
+                return -ENOBUFS;
+        mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
+        return 0;
+}
+
 struct hook_query {
         unsigned ours, foreign;
 };
@@ -137,7 +165,7 @@ static int hook_filter_cb(const struct nlmsghdr *nlh, void *userdata) {
         return MNL_CB_OK;
 }
 
-int ingress_hook_is_ours(Rtnl *r, int ifindex) {
+int ingress_hook_state(Rtnl *r, int ifindex, IngressHookState *ret) {
         static const uint32_t parents[] = { TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
                                             TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS) };
         struct hook_query q = {};
@@ -151,9 +179,11 @@ int ingress_hook_is_ours(Rtnl *r, int ifindex) {
                 tcm->tcm_ifindex = ifindex;
                 tcm->tcm_parent = parents[i];
                 k = rtnl_call(r, nlh, hook_filter_cb, &q, NULL);
+                if (k == -ENOENT || k == -EINVAL) /* no clsact at all */
+                        break;
                 if (k < 0)
                         return k;
         }
-        /* Only a clsact that carries our filter and nothing else is ours; an empty one is somebody's. */
-        return q.ours > 0 && q.foreign == 0;
+        *ret = (IngressHookState) { .ours = q.ours > 0, .others = q.foreign > 0 };
+        return 0;
 }

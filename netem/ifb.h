@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
+
 #include "rtnl.h"
 
 /* Ingress faults: chaoslet's IFB device in the target namespace, and the clsact ingress hook on the real device
@@ -10,17 +12,24 @@
 #define IFB_NAME_PREFIX "chaoslet-i"
 #define INGRESS_FILTER_NAME "chaoslet-ingress"
 
-/* "chaoslet-i<hex ifindex>": tells at a glance whose it is, and which device it serves. */
+/* "chaoslet-i<ifindex in base 36>": tells at a glance whose it is, and which device it serves. */
 void ifb_name(int parent_ifindex, char *buf, size_t len);
 
 /* Each queues one message into the batch. */
 int ifb_queue_create(Rtnl *r, const char *name);
 int ifb_queue_up(Rtnl *r, int ifindex);
-int ifb_queue_delete(Rtnl *r, int ifindex);
+int ifb_queue_delete(Rtnl *r, int ifindex, const char *name);
 int ingress_queue_clsact_add(Rtnl *r, int ifindex);
 int ingress_queue_clsact_del(Rtnl *r, int ifindex);
-/* Does the device's clsact carry chaoslet's ingress filter and nothing else? 1 yes, 0 no, <0 error. */
-int ingress_hook_is_ours(Rtnl *r, int ifindex);
+/* What the device's clsact carries: chaoslet's ingress filter, and/or anybody else's filters. */
+typedef struct IngressHookState {
+        bool ours;
+        bool others;
+} IngressHookState;
+
+int ingress_hook_state(Rtnl *r, int ifindex, IngressHookState *ret);
+/* Remove just chaoslet's filter from the clsact ingress hook. */
+int ingress_queue_redirect_del(Rtnl *r, int ifindex);
 
 /* On the device's clsact ingress hook: prog_fd returns -1 ("match") and mirred redirects to ifb_ifindex. */
 int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex);

@@ -117,6 +117,27 @@ assert_eq "$(counters in3 | jq .matched_packets)" 200 "matched on ingress = repl
 cl recover in3 >/dev/null
 nothing_left "after an ingress fault"
 
+# --- somebody else's clsact: refused, untouched, traffic unharmed; our clsact keeps others' filters -----------
+ns_exec a tc qdisc add dev "$DEV" clsact
+out=$(apply_json "{\"id\":\"inx\",\"target\":{\"netns\":\"/run/netns/$A\"},\"direction\":\"ingress\",
+                   \"partition\":true,\"match\":{\"cidrs\":[\"192.0.2.3/32\"]}}" 2>&1) && fail "applied over a foreign clsact"
+grep -q -- -32003 <<<"$out" || fail "expected -32003 for a foreign clsact: $out"
+filters=$(ns_exec a tc filter show dev "$DEV" ingress)
+[[ -z $filters ]] || fail "chaoslet left a filter in somebody else's clsact: $filters"
+assert_eq "$(probe 192.0.2.3:7 50 | jq .lost)" 0 "traffic through the foreign clsact"
+ns_exec a tc qdisc del dev "$DEV" clsact
+links=$(ns_exec a ip link show)
+grep -q 'chaoslet-i' <<<"$links" && fail "the IFB of a refused ingress fault is still there"
+apply_json "{\"id\":\"in4\",\"target\":{\"netns\":\"/run/netns/$A\"},\"direction\":\"ingress\",\"partition\":true,
+             \"match\":{\"cidrs\":[\"192.0.2.3/32\"]}}" >/dev/null
+# Somebody else's filter in our clsact (no action: this kernel has no act_gact).
+ns_exec a tc filter add dev "$DEV" egress pref 7 protocol all u32 match u32 0 0 flowid 1:1
+cl recover in4 >/dev/null
+filters=$(ns_exec a tc filter show dev "$DEV" egress)
+grep -q 'pref 7' <<<"$filters" || fail "recover removed somebody else's filter from the clsact: $filters"
+echo "ok: recover left the other filter and its clsact in place"
+ns_exec a tc qdisc del dev "$DEV" clsact
+
 # --- both directions under one id --------------------------------------------------------------------------
 apply_json "{\"id\":\"b3\",\"target\":{\"netns\":\"/run/netns/$A\"},\"direction\":\"both\",\"partition\":true,
              \"match\":{\"cidrs\":[\"192.0.2.3/32\"]}}" >/dev/null
