@@ -188,8 +188,6 @@ static void fill_slot(struct classifier_slot *s, const Fault *f, uint16_t minor)
                 s->loss_prob = netem_percent_to_prob(spec->netem.loss);
         }
         classifier_slot_set_cidrs(s, &f->cidr_set);
-        for (size_t i = 0; i < spec->match.n_ports && i < CLASSIFIER_PORT_RANGES_MAX; i++)
-                s->ports[i] = (struct classifier_port_range) { spec->match.ports[i].lo, spec->match.ports[i].hi };
 }
 
 typedef struct Plan {
@@ -739,6 +737,20 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         }
         have_cidrs = true;
 
+        {
+                struct classifier_port_range ranges[MATCH_PORT_RANGES_MAX];
+
+                for (size_t i = 0; i < spec->match.n_ports; i++)
+                        ranges[i] = (struct classifier_port_range) { spec->match.ports[i].lo,
+                                                                     spec->match.ports[i].hi };
+                k = classifier_ports_set(r->classifier, key, ranges, spec->match.n_ports);
+                if (k < 0) {
+                        rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to load the fault's ports into the classifier");
+                        k = RPC_INTERNAL_ERROR;
+                        goto fail;
+                }
+        }
+
         /* Place the fault on each device and direction: a slot in its table, and a class if it needs one. */
         for (size_t i = 0; i < n_links; i++)
                 for (uint8_t dir = CLASSIFIER_DIR_EGRESS; dir <= CLASSIFIER_DIR_INGRESS; dir++) {
@@ -816,6 +828,8 @@ fail_devices:
         for (size_t i = 0; i < f->n_devices; i++)
                 device_release(r, f->devices[i].device);
 fail:
+        if (have_key)
+                (void) classifier_ports_set(r->classifier, key, NULL, 0);
         if (have_cidrs)
                 classifier_cidrs_remove(r->classifier, key, spec->match.cidrs, spec->match.n_cidrs, &f->cidr_set);
         if (have_key)
@@ -851,6 +865,7 @@ static void fault_remove(Registry *r, Fault *f, const char *why) {
         /* Only now: until every device stopped consulting them, the fault's rules had to stay whole. */
         classifier_cidrs_remove(r->classifier, f->counter_key, f->spec.match.cidrs, f->spec.match.n_cidrs,
                                 &f->cidr_set);
+        (void) classifier_ports_set(r->classifier, f->counter_key, NULL, 0);
 
         log_info("%s fault %s on %s%s", why, f->id, target_describe(&f->spec.target, tbuf, sizeof(tbuf)),
                  k < 0 ? " (its network namespace is gone)" : "");

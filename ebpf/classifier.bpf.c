@@ -66,6 +66,14 @@ struct {
         __type(value, __u8);
 } cidr_hash64 SEC(".maps");
 
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, CLASSIFIER_COUNTERS_MAX);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, __u32);
+        __type(value, struct classifier_ports);
+} port_sets SEC(".maps");
+
 /* What a rule looks at, taken from the packet once. */
 struct packet {
         __u8 family;            /* 4, 6, or 0: not IP */
@@ -116,8 +124,11 @@ static __always_inline void parse(struct __sk_buff *skb, const struct classifier
                         if (next == 44) {
                                 next = ext[0];
                                 ports_off += 8;
-                                if (((ext[2] << 8) | ext[3]) & 0xfff8)
-                                        break; /* non-first fragment */
+                                if (((ext[2] << 8) | ext[3]) & 0xfff8) {
+                                        /* A non-first fragment: its payload is not a transport header. */
+                                        p->protocol = next;
+                                        return;
+                                }
                                 continue;
                         }
                         next = ext[0];
@@ -146,8 +157,9 @@ static __always_inline __u64 mask64(int plen) {
 
 static __always_inline int hash_matches(const struct classifier_slot *s, const struct packet *p) {
         struct classifier_hash_key k = { .fault_key = s->fault_key, .family = p->family };
-        __u64 hi, lo;
+        const __u8 *lens = p->family == 4 ? s->lens4 : s->lens6;
         int n = p->family == 4 ? s->n_lens4 : s->n_lens6;
+        __u64 hi, lo;
 
         __builtin_memcpy(&hi, p->addr, 8);
         __builtin_memcpy(&lo, p->addr + 8, 8);
@@ -157,7 +169,7 @@ static __always_inline int hash_matches(const struct classifier_slot *s, const s
 
                 if (i >= n)
                         break;
-                plen = p->family == 4 ? s->lens4[i] : s->lens6[i];
+                plen = lens[i];
                 h = hi & mask64(plen);
                 if (plen <= 64) {
                         struct classifier_hash_key64 k64 = {
@@ -212,17 +224,23 @@ static __always_inline int protocol_matches(const struct classifier_slot *s, con
 }
 
 static __always_inline int port_matches(const struct classifier_slot *s, const struct packet *p) {
+        const struct classifier_ports *ports;
+        __u32 word;
+
         if (s->n_ports == 0)
                 return 1;
         if (!p->has_port)
                 return 0;
-        for (int i = 0; i < CLASSIFIER_PORT_RANGES_MAX; i++) {
-                if (i >= s->n_ports)
-                        break;
-                if (p->port >= s->ports[i].lo && p->port <= s->ports[i].hi)
-                        return 1;
-        }
-        return 0;
+        ports = bpf_map_lookup_elem(&port_sets, &s->fault_key);
+        if (!ports)
+                return 0;
+        /* The check the verifier sees on the very register used as the index: 6.1's loses the bound of a
+         * masked value that clang computed early and spilled. */
+        word = p->port >> 6;
+        asm volatile("" : "+r"(word));
+        if (word >= 65536 / 64)
+                return 0;
+        return (ports->bits[word] >> (p->port & 63)) & 1;
 }
 
 SEC("tc")
@@ -240,8 +258,23 @@ int chaoslet_classify(struct __sk_buff *skb) {
 
         now = bpf_ktime_get_ns();
         /* Only when some rule looks at the packet: faults on all traffic need no parse. */
-        if (dev->inspect)
+        if (dev->inspect) {
+                __u32 family, protocol, has_port, port;
+
                 parse(skb, dev, &p);
+                /* Launder what parse() found into plain unknown scalars. parse() has many exits, each leaving
+                 * different known constants behind; without this the verifier walks the 64-slot loop once per
+                 * exit, which is most of its instruction budget. */
+                family = p.family;
+                protocol = p.protocol;
+                has_port = p.has_port;
+                port = p.port;
+                asm volatile("" : "+r"(family), "+r"(protocol), "+r"(has_port), "+r"(port));
+                p.family = family;
+                p.protocol = protocol;
+                p.has_port = has_port;
+                p.port = port;
+        }
 
         for (__u32 i = 0; i < CLASSIFIER_FAULTS_MAX; i++) {
                 const struct classifier_slot *s;

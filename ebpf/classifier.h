@@ -34,7 +34,7 @@ enum {
 #define CLASSIFIER_HASH_LENS_MAX 4
 
 struct classifier_port_range {
-        __u16 lo, hi;                      /* host byte order, inclusive */
+        __u16 lo, hi;                      /* host byte order, inclusive; user space only: see classifier_ports */
 };
 
 struct classifier_slot {
@@ -44,12 +44,11 @@ struct classifier_slot {
         __u32 loss_prob;        /* 0..UINT32_MAX */
         __u32 fault_key;        /* counters, and the CIDR sets' key prefix */
         __u8 protocol;          /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP (ICMPv6 for IPv6 packets), 0: all */
-        __u8 n_ports;           /* 0: any port */
+        __u8 n_ports;           /* 0: any port; else the fault's bitmap in port_sets decides */
         __u8 n_lens4, n_lens6;  /* prefix lengths in the per-length hash, per family */
         __u8 lens4[CLASSIFIER_HASH_LENS_MAX];
         __u8 lens6[CLASSIFIER_HASH_LENS_MAX];
         __u16 pad;
-        struct classifier_port_range ports[CLASSIFIER_PORT_RANGES_MAX];
 };
 
 /* One device's live faults, keyed by an agent-wide unique 16-bit device key.
@@ -101,6 +100,12 @@ struct classifier_hash_key64 {
 static inline __u32 classifier_hash_tag(__u32 fault_key, __u8 family, __u8 prefixlen) {
         return fault_key << 16 | (__u32) family << 8 | prefixlen;
 }
+
+/* A fault's ports as a bitmap, one bit per port: one lookup and a bit test per packet instead of a loop over up to
+ * 16 ranges, which kept the verifier's work for 64 slots within its 1,000,000-instruction budget. */
+struct classifier_ports {
+        __u64 bits[65536 / 64];
+};
 
 struct classifier_counters {
         __u64 matched_packets;

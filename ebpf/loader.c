@@ -176,17 +176,33 @@ static bool in_lpm(const ClassifierCidrSet *set, const Cidr *x) {
         return set->flags & (x->family == AF_INET ? CLASSIFIER_F_CIDR4_LPM : CLASSIFIER_F_CIDR6_LPM);
 }
 
-int classifier_cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n, ClassifierCidrSet *ret) {
-        ClassifierCidrSet set;
-
-        plan_set(cidrs, n, &set);
+static int cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n, const ClassifierCidrSet *set) {
         for (size_t i = 0; i < n; i++) {
-                int k = cidr_op(c, fault_key, &cidrs[i], in_lpm(&set, &cidrs[i]), true);
+                int k = cidr_op(c, fault_key, &cidrs[i], in_lpm(set, &cidrs[i]), true);
                 if (k < 0) {
-                        classifier_cidrs_remove(c, fault_key, cidrs, i, &set);
+                        classifier_cidrs_remove(c, fault_key, cidrs, i, set);
                         return k;
                 }
         }
+        return 0;
+}
+
+int classifier_cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n, ClassifierCidrSet *ret) {
+        ClassifierCidrSet set;
+        int k;
+
+        plan_set(cidrs, n, &set);
+        k = cidrs_add(c, fault_key, cidrs, n, &set);
+        if (k == -ENOMEM && !(set.flags & CLASSIFIER_F_CIDR4_LPM && set.flags & CLASSIFIER_F_CIDR6_LPM)) {
+                /* The hash maps allocate per element from a cache the kernel refills asynchronously; where the
+                 * refill lags behind a burst of updates (seen in user-mode Linux 6.1: ENOMEM after a handful),
+                 * the trie, which allocates directly, takes the set instead. Slower per packet, never refused. */
+                set.flags |= CLASSIFIER_F_CIDR4_LPM | CLASSIFIER_F_CIDR6_LPM;
+                set.n_lens4 = set.n_lens6 = 0;
+                k = cidrs_add(c, fault_key, cidrs, n, &set);
+        }
+        if (k < 0)
+                return k;
         *ret = set;
         return 0;
 }
@@ -196,6 +212,26 @@ void classifier_cidrs_remove(Classifier *c, uint32_t fault_key, const Cidr *cidr
         /* Duplicates in the list were one map entry: the second delete finds nothing, which is fine. */
         for (size_t i = 0; i < n; i++)
                 (void) cidr_op(c, fault_key, &cidrs[i], in_lpm(set, &cidrs[i]), false);
+}
+
+int classifier_ports_set(Classifier *c, uint32_t fault_key, const struct classifier_port_range *ranges, size_t n) {
+        _cleanup_free_ struct classifier_ports *bm = NULL;
+        int fd = bpf_map__fd(c->skel->maps.port_sets);
+
+        if (n == 0) {
+                if (bpf_map_delete_elem(fd, &fault_key) < 0 && errno != ENOENT)
+                        return negative_errno();
+                return 0;
+        }
+        bm = calloc(1, sizeof(*bm));
+        if (!bm)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                for (unsigned p = ranges[i].lo; p <= ranges[i].hi; p++)
+                        bm->bits[p / 64] |= 1ull << (p % 64);
+        if (bpf_map_update_elem(fd, &fault_key, bm, BPF_ANY) < 0)
+                return negative_errno();
+        return 0;
 }
 
 void classifier_slot_set_cidrs(struct classifier_slot *s, const ClassifierCidrSet *set) {

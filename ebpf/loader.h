@@ -29,6 +29,9 @@ typedef struct ClassifierCidrSet {
 int classifier_cidrs_add(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n, ClassifierCidrSet *ret);
 void classifier_cidrs_remove(Classifier *c, uint32_t fault_key, const Cidr *cidrs, size_t n,
                              const ClassifierCidrSet *set);
+/* A fault's port ranges as its bitmap (n == 0: none, the entry is removed). */
+int classifier_ports_set(Classifier *c, uint32_t fault_key, const struct classifier_port_range *ranges, size_t n);
+
 /* Copy a set's placement into a slot. */
 void classifier_slot_set_cidrs(struct classifier_slot *s, const ClassifierCidrSet *set);
 

@@ -8,6 +8,8 @@
 #   run:     nothing beyond those libraries' runtime packages
 #   test:    iproute2 (ip, tc: test fixtures and baselines), jq (test scripts), user-mode-linux + kmod (the
 #            kernel suite: a 6.1 kernel with sch_netem), libclang-rt-14-dev (libFuzzer, ASan, UBSan)
+#   bench:   ipset + iptables (the chaos-daemon way of selecting traffic, measured beside ours), ethtool
+#            (throughput with offloads off)
 set -euo pipefail
 
 if ((EUID != 0)); then
@@ -20,6 +22,7 @@ packages=(
         clang llvm bpftool linux-libc-dev
         libnl-3-dev libnl-route-3-dev libmnl-dev libbpf-dev libcap-dev libcjson-dev
         iproute2 jq user-mode-linux kmod libclang-rt-14-dev
+        ipset iptables ethtool
 )
 
 missing=()

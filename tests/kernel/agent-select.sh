@@ -66,6 +66,15 @@ assert_eq "$(grep -c 'qdisc netem' <<<"$out")" 1 "netem leaves left after recove
 cl recover to3p10 >/dev/null
 assert_clean a "$DEV"
 
+# A large set (1,001 CIDRs): 1,000 IPv6 /48s that no traffic here uses, and .3. Only .3 is delayed.
+cidrs=$(jq -nc '[range(1; 1001) | "2001:db8:\(. | tostring):: /48" | gsub(" "; "")] + ["192.0.2.3/32"]')
+apply_json "{\"id\":\"many\",$T,\"netem\":{\"latency\":\"30ms\"},\"match\":{\"cidrs\":$cidrs}}"
+assert_eq "$(cl get many | jq '.spec.match.cidrs | length')" 1001 "CIDRs in the fault"
+assert_between "$(added 192.0.2.3:7 "$base3")" 29 35 "added to .3 by the 1,001-CIDR fault"
+assert_between "$(added 192.0.2.2:7 "$base2")" -1 2 "added to .2 (not in the set)"
+cl recover many >/dev/null
+assert_clean a "$DEV"
+
 # Ingress: 40 ms on what comes back from .3 only.
 apply_json "{\"id\":\"in3\",$T,\"direction\":\"ingress\",\"netem\":{\"latency\":\"40ms\"},\"match\":{\"cidrs\":[\"192.0.2.3/32\"]}}"
 ifb=$(ns_exec a ip -o link show | sed -n 's/^[0-9]*: \(chaoslet-i[0-9a-f]*\).*/\1/p')

@@ -2,15 +2,18 @@
 /*
  * tcpblast: bulk TCP throughput between two test namespaces, for the benchmarks.
  *
- *   tcpblast sink --bind ADDR:PORT [--timeout S]
- *   tcpblast send --to ADDR:PORT --seconds S [--size BYTES]
+ *   tcpblast sink --bind ADDR:PORT [--timeout S] [--cpu N]
+ *   tcpblast send --to ADDR:PORT --seconds S [--size BYTES] [--cpu N]
  *
  * ADDR is numeric IPv4 or bracketed IPv6 ("192.0.2.2:5201", "[2001:db8::2]:5201").
  *
  * The sink accepts one connection, reads until EOF and prints {"bytes":N,"seconds":S,"gbit_per_s":X}, timed from
  * the accept to the EOF. The sender writes for --seconds, then closes; it prints the same object for what it
  * wrote. It retries the connect for up to CONNECT_RETRY_S while nothing listens yet, so the two can start
- * together.
+ * together, and fails when nothing answers by then.
+ *
+ * --cpu pins the process to one CPU. On a small machine the scheduler otherwise places sender and sink on the same
+ * CPU in some runs and on two in others, and the figure jumps by a quarter between runs (2-CPU VM, veth).
  *
  * Bounded: the sink gives up --timeout seconds after it started (default 60), the sender never blocks longer than
  * --seconds plus SEND_GRACE_S on a peer that stops reading.
@@ -20,9 +23,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -149,9 +152,28 @@ static int parse_endpoint(const char *s, struct sockaddr_storage *ret, socklen_t
 
 static int usage(void) {
         fprintf(stderr,
-                "usage: tcpblast sink --bind ADDR:PORT [--timeout S (default 60)]\n"
-                "       tcpblast send --to ADDR:PORT --seconds S [--size BYTES (131072)]\n");
+                "usage: tcpblast sink --bind ADDR:PORT [--timeout S (default 60)] [--cpu N]\n"
+                "       tcpblast send --to ADDR:PORT --seconds S [--size BYTES (131072)] [--cpu N]\n");
         return 2;
+}
+
+static int pin_cpu(const char *s) {
+        unsigned long long cpu;
+        cpu_set_t set;
+
+        if (parse_uint(s, CPU_SETSIZE - 1, &cpu) < 0) {
+                fprintf(stderr, "tcpblast: invalid --cpu '%s'\n", s);
+                return -EINVAL;
+        }
+        CPU_ZERO(&set);
+        CPU_SET((int) cpu, &set);
+        if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+                int err = errno;
+
+                fprintf(stderr, "tcpblast: --cpu %llu: %s\n", cpu, strerror(err));
+                return -err;
+        }
+        return 0;
 }
 
 static void report(unsigned long long bytes, int64_t elapsed_ns) {
@@ -200,6 +222,9 @@ static int run_sink(int argc, char **argv) {
                 } else if (strcmp(arg, "--timeout") == 0 && val) {
                         if (parse_uint(val, SINK_TIMEOUT_S_MAX, &timeout_s) < 0 || timeout_s == 0)
                                 return usage();
+                } else if (strcmp(arg, "--cpu") == 0 && val) {
+                        if (pin_cpu(val) < 0)
+                                return 2;
                 } else
                         return usage();
         }
@@ -260,23 +285,35 @@ static int run_sink(int argc, char **argv) {
         return 0;
 }
 
-/* A connect that waits (bounded) for the sink to start listening. */
+/* A connect that waits (bounded) for the sink to start listening, and gives up on a peer that never answers (a
+ * partition drops the SYNs). The socket it returns is non-blocking. */
 static int connect_retry(const struct sockaddr_storage *addr, socklen_t addr_len, int *ret_fd) {
         int64_t deadline = now_ns() + CONNECT_RETRY_S * NSEC_PER_SEC;
 
         for (;;) {
-                _cleanup_close_ int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                int err;
+                _cleanup_close_ int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                socklen_t len = sizeof(int);
+                int err = 0, k;
 
                 if (fd < 0)
                         return -errno;
-                if (connect(fd, (const struct sockaddr *) addr, addr_len) == 0) {
+                if (connect(fd, (const struct sockaddr *) addr, addr_len) < 0) {
+                        if (errno != EINPROGRESS)
+                                err = errno;
+                        else {
+                                k = wait_fd(fd, POLLOUT, deadline);
+                                if (k < 0)
+                                        return k;
+                                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                                        return -errno;
+                        }
+                }
+                if (err == 0) {
                         *ret_fd = fd;
                         fd = -1;
                         return 0;
                 }
-                err = errno;
-                if ((err != ECONNREFUSED && err != EINTR) || now_ns() >= deadline)
+                if (err != ECONNREFUSED || now_ns() >= deadline)
                         return -err;
                 nanosleep(&(struct timespec) { .tv_nsec = 20 * NSEC_PER_MSEC }, NULL);
         }
@@ -306,6 +343,9 @@ static int run_send(int argc, char **argv) {
                 } else if (strcmp(arg, "--size") == 0 && val) {
                         if (parse_uint(val, SIZE_MAX_, &size) < 0 || size == 0)
                                 return usage();
+                } else if (strcmp(arg, "--cpu") == 0 && val) {
+                        if (pin_cpu(val) < 0)
+                                return 2;
                 } else
                         return usage();
         }
@@ -322,10 +362,6 @@ static int run_send(int argc, char **argv) {
         k = connect_retry(&addr, addr_len, &fd);
         if (k < 0) {
                 fprintf(stderr, "tcpblast: connect: %s\n", strerror(-k));
-                return 1;
-        }
-        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
-                fprintf(stderr, "tcpblast: fcntl: %m\n");
                 return 1;
         }
 
