@@ -143,8 +143,11 @@ int main(int argc, char **argv) {
 
         /* Before anything else can fail half-way: signals arrive through the loop only. */
         sigemptyset(&mask);
+        /* Every signal that would otherwise end the agent recovers the faults first. */
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGQUIT);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
         sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -230,6 +230,15 @@ static int queue_classes(Rtnl *rtnl, Device *d, const Plan *p, uint64_t which, u
         return 0;
 }
 
+/* Is the tree on d's ifindex one that another live device of ours put there? Then it is not stale. */
+static bool device_owns(Registry *r, const Device *d) {
+        for (Device *o = r->devices; o; o = o->next)
+                if (o != d && o->installed && o->ifindex == d->ifindex && o->netns.dev == d->netns.dev &&
+                    o->netns.ino == d->netns.ino)
+                        return true;
+        return false;
+}
+
 /* A fresh tree on d->ifindex: root, the classes, the classifier's filter. All or nothing. */
 static int tree_install(Registry *r, Rtnl *rtnl, Device *d, const Plan *p, RpcError *err) {
         int results[RTNL_BATCH_MAX];
@@ -266,7 +275,7 @@ again:
                 char kind[32] = "";
 
                 if (tree_root_state(rtnl, d->ifindex, &state, kind, sizeof(kind)) >= 0 && state == TREE_ROOT_OURS &&
-                    !retried) {
+                    !retried && !device_owns(r, d)) {
                         /* Our handle, but no fault of ours: left by an agent that was killed. */
                         log_notice("Removing a stale chaoslet root on %s", d->name);
                         tree_queue_root_del(rtnl, d->ifindex);
@@ -677,6 +686,16 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 goto fail;
 
         if (spec->devices) {
+                for (size_t i = 0; i < spec->n_devices; i++)
+                        if (strncmp(spec->devices[i], IFB_NAME_PREFIX, strlen(IFB_NAME_PREFIX)) == 0) {
+                                char field[32];
+                                snprintf(field, sizeof(field), spec->n_devices > 1 ? "device[%zu]" : "device", i);
+                                rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid params");
+                                rpc_error_set_field(err, field, "chaoslet's own IFB device is not a target: name the "
+                                                                "device it serves, with direction ingress");
+                                k = RPC_INVALID_PARAMS;
+                                goto fail;
+                        }
                 if (spec->n_devices > LINKS_MAX) {
                         rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid params");
                         rpc_error_set_field(err, "device", "too many devices");
@@ -879,6 +898,7 @@ int registry_recover(Registry *r, const char *id, RpcError *err) {
         if (!f) {
                 rpc_error_set(err, RPC_UNKNOWN_FAULT, "Unknown fault id");
                 rpc_error_set_field(err, "id", "no live fault has this id");
+                cJSON_AddStringToObject(err->data, "id", id);
                 return RPC_UNKNOWN_FAULT;
         }
         fault_remove(r, f, "Recovered");

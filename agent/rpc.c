@@ -169,6 +169,7 @@ static int method_get(Agent *a, const cJSON *params, cJSON **ret, RpcError *err)
         if (!f) {
                 rpc_error_set(err, RPC_UNKNOWN_FAULT, "Unknown fault id");
                 rpc_error_set_field(err, "id", "no live fault has this id");
+                cJSON_AddStringToObject(err->data, "id", id);
                 return RPC_UNKNOWN_FAULT;
         }
         *ret = fault_to_json(&a->registry, f);

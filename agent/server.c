@@ -51,7 +51,8 @@ static void client_free(Client *c) {
 }
 
 static int client_queue(Client *c, const char *data, size_t n) {
-        if (c->out_len + n > SERVER_OUTPUT_MAX)
+        /* The cap is on replies piling up unread, not on one reply: a large fault.list always goes out. */
+        if (c->out_len > 0 && c->out_len + n > SERVER_OUTPUT_MAX)
                 return -ENOBUFS;
         if (c->out_len + n > c->out_cap) {
                 size_t cap = c->out_cap ? c->out_cap : 4096;
@@ -89,11 +90,13 @@ static int client_flush(Client *c) {
 }
 
 static void client_update_events(Client *c) {
-        uint32_t events = c->closing ? 0 : EPOLLIN;
+        /* A closing client only waits to drain its replies: RDHUP (level-triggered) would fire on every pass for
+         * a peer that half-closed and never reads, spinning the loop. */
+        uint32_t events = c->closing ? 0 : EPOLLIN | EPOLLRDHUP;
 
         if (c->out_len > 0)
                 events |= EPOLLOUT;
-        (void) loop_modify(c->server->loop, c->fd, events | EPOLLRDHUP);
+        (void) loop_modify(c->server->loop, c->fd, events);
 }
 
 static void client_reply(Client *c, char *line) {

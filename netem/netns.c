@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "log.h"
 #include "macro.h"
@@ -22,16 +24,27 @@ int netns_id_from_fd(int fd, NetnsId *ret_id) {
 }
 
 int netns_open_path(const char *path, int *ret_fd, NetnsId *ret_id) {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
+        struct statfs sfs;
+        char proc[64];
         NetnsId id;
         int type, k;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_PATH first: opening a client-chosen path for reading could block the agent (a FIFO, a hung mount)
+         * or set off a device. Only an nsfs file is then really opened, through /proc/self/fd. */
+        pfd = open(path, O_PATH | O_CLOEXEC);
+        if (pfd < 0)
+                return negative_errno();
+        if (fstatfs(pfd, &sfs) < 0)
+                return negative_errno();
+        if (sfs.f_type != NSFS_MAGIC)
+                return -EINVAL;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
 
-        /* NS_GET_NSTYPE answers only for nsfs files: a regular file or another namespace type is refused here,
-         * not later by setns(). */
+        /* NS_GET_NSTYPE tells a network namespace from the other namespace types. */
         type = ioctl(fd, NS_GET_NSTYPE);
         if (type < 0)
                 return errno == ENOTTY ? -EINVAL : negative_errno();

@@ -288,8 +288,6 @@ int rtnl_call(Rtnl *r, struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *nl
 }
 
 void rtnl_error_format(const RtnlError *e, char *buf, size_t len) {
-        if (e->message[0])
-                snprintf(buf, len, "%s (%s)", e->message, strerror(-e->error));
-        else
-                snprintf(buf, len, "%s", strerror(-e->error));
+        /* The kernel's extended ack when it gave one; data.errno carries the number either way. */
+        snprintf(buf, len, "%s", e->message[0] ? e->message : strerror(-e->error));
 }
