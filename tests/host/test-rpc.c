@@ -240,6 +240,21 @@ static void test_errors(void) {
         expect_error("fault.apply", "{\"target\":{\"netns\":\"/etc/hostname\"},\"netem\":{\"latency\":\"90ms\"}}",
                      -32001, "target.netns");
 
+        /* A FIFO as the namespace path: refused at once, not a hang of the whole agent (opened O_PATH first). */
+        snprintf(p, sizeof(p), "%s-fifo", blocked_dir);
+        sh("rm -f %s && mkfifo %s", p, p);
+        {
+                char q[640];
+                snprintf(q, sizeof(q), "{\"target\":{\"netns\":\"%s\"},\"netem\":{\"latency\":\"90ms\"}}", p);
+                expect_error("fault.apply", q, -32001, "target.netns");
+        }
+        sh("rm -f %s", p);
+
+        /* chaoslet's own IFB is never a target device. */
+        snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\"},\"device\":\"chaoslet-i2\",\"partition\":true}",
+                 ns_path);
+        expect_error("fault.apply", p, -32602, "device");
+
         /* -32004: the agent runs without CAP_DAC_OVERRIDE, so a directory closed to everyone stays closed. */
         snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s/ns\"},\"netem\":{\"latency\":\"90ms\"}}", blocked_dir);
         expect_error("fault.apply", p, -32004, "target.netns");
