@@ -611,6 +611,7 @@ static int fault_sync_devices(Registry *r, Fault *f, int netns_fd, bool removing
 
 static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         _cleanup_close_ int fd = -EBADF;
+        int64_t old_expires, old_deadline;
         char tbuf[64];
         NetnsId id;
         int k;
@@ -630,11 +631,23 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
                 return RPC_CONFLICT;
         }
 
+        /* All devices get the new deadline, or none: a failure puts the old one back everywhere. */
+        old_expires = f->expires_at_ns;
+        old_deadline = f->deadline_ns;
         set_times(r, f);
         for (size_t i = 0; i < f->n_devices; i++) {
                 k = device_sync(r, f->devices[i].device, fd, NULL, err);
-                if (k < 0)
+                if (k < 0) {
+                        f->expires_at_ns = old_expires;
+                        f->deadline_ns = old_deadline;
+                        for (size_t j = 0; j < i; j++) {
+                                RpcError ignored = {};
+                                (void) device_sync(r, f->devices[j].device, fd, NULL, &ignored);
+                                rpc_error_done(&ignored);
+                        }
+                        timer_arm(r);
                         return k;
+                }
         }
         timer_arm(r);
         log_info("Renewed fault %s until %s", f->id, format_rfc3339(f->expires_at_ns, tbuf, sizeof(tbuf)));
