@@ -511,9 +511,11 @@ static void timer_arm(Registry *r) {
         struct itimerspec its = {};
         int64_t next = INT64_MAX;
 
-        for (Fault *f = r->faults; f; f = f->next)
-                if (f->deadline_ns < next)
-                        next = f->deadline_ns;
+        for (Fault *f = r->faults; f; f = f->next) {
+                int64_t t = f->deadline_ns > f->retry_ns ? f->deadline_ns : f->retry_ns;
+                if (t < next)
+                        next = t;
+        }
         if (next != INT64_MAX) {
                 its.it_value.tv_sec = next / 1000000000;
                 its.it_value.tv_nsec = next % 1000000000;
@@ -870,25 +872,45 @@ fail:
         return k;
 }
 
-/* Take a fault off its devices and out of the registry. Never fails: a target that is gone took our state with
- * it. */
-static void fault_remove(Registry *r, Fault *f, const char *why) {
+/* Take a fault off its devices and out of the registry. A namespace that is gone took our state with it. When the
+ * namespace cannot be reached, or the kernel refuses, the fault stays (and err says why), so a later recover or
+ * expiry tries again: forgetting it would leave its tree behind. force (the agent stopping) forgets regardless. */
+static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcError *err) {
         _cleanup_close_ int fd = -EBADF;
         char tbuf[4200];
+        bool gone;
         int k;
 
         k = target_reopen(&f->spec.target, f->netns, &fd);
+        if (k < 0 && k != -ENOENT && !force) {
+                rpc_error_set(err, k == -EACCES || k == -EPERM ? RPC_NOT_PERMITTED : RPC_INTERNAL_ERROR,
+                              "Cannot reach the fault's network namespace; the fault stays, try again");
+                err->data = cJSON_CreateObject();
+                cJSON_AddNumberToObject(err->data, "errno", -k);
+                cJSON_AddStringToObject(err->data, "message", strerror(-k));
+                log_warning("Cannot reach the namespace of fault %s to remove it: %s", f->id, strerror(-k));
+                return err->code;
+        }
+        gone = k < 0;
+
         for (size_t i = 0; i < f->n_devices; i++) {
                 Device *d = f->devices[i].device;
+                RpcError e = {};
 
-                if (k < 0)
+                if (gone) {
                         device_forget_kernel_state(r, d);
-                else {
-                        RpcError e = {};
-                        if (device_sync(r, d, fd, f, &e) < 0)
-                                log_warning("Failed to remove fault %s from %s: %s", f->id, d->link_name, e.message);
-                        rpc_error_done(&e);
+                        continue;
                 }
+                k = device_sync(r, d, fd, f, &e);
+                if (k < 0 && !force) {
+                        log_warning("Failed to remove fault %s from %s: %s", f->id, d->link_name, e.message);
+                        rpc_error_done(err);
+                        *err = e;
+                        return err->code;
+                }
+                if (k < 0)
+                        log_warning("Failed to remove fault %s from %s: %s", f->id, d->link_name, e.message);
+                rpc_error_done(&e);
         }
 
         fault_unlink(r, f);
@@ -900,9 +922,10 @@ static void fault_remove(Registry *r, Fault *f, const char *why) {
         (void) classifier_ports_set(r->classifier, f->counter_key, NULL, 0);
 
         log_info("%s fault %s on %s%s", why, f->id, target_describe(&f->spec.target, tbuf, sizeof(tbuf)),
-                 k < 0 ? " (its network namespace is gone)" : "");
+                 gone ? " (its network namespace is gone)" : "");
         fault_free(r, f);
         timer_arm(r);
+        return 0;
 }
 
 int registry_recover(Registry *r, const char *id, RpcError *err) {
@@ -914,9 +937,10 @@ int registry_recover(Registry *r, const char *id, RpcError *err) {
                 cJSON_AddStringToObject(err->data, "id", id);
                 return RPC_UNKNOWN_FAULT;
         }
-        fault_remove(r, f, "Recovered");
-        return 0;
+        return fault_remove(r, f, "Recovered", false, err);
 }
+
+#define EXPIRY_RETRY_NS (1000ll * 1000 * 1000)
 
 void registry_expire(Registry *r) {
         int64_t now = now_ns(CLOCK_MONOTONIC);
@@ -924,17 +948,24 @@ void registry_expire(Registry *r) {
 
         do {
                 for (f = r->faults; f; f = f->next)
-                        if (f->deadline_ns <= now)
+                        if (f->deadline_ns <= now && f->retry_ns <= now)
                                 break;
-                if (f)
-                        fault_remove(r, f, "Expired");
+                if (f) {
+                        RpcError e = {};
+                        if (fault_remove(r, f, "Expired", false, &e) < 0)
+                                f->retry_ns = now + EXPIRY_RETRY_NS; /* the classifier already ignores it */
+                        rpc_error_done(&e);
+                }
         } while (f);
         timer_arm(r);
 }
 
 int registry_recover_all(Registry *r) {
-        while (r->faults)
-                fault_remove(r, r->faults, "Recovered (agent stopping)");
+        while (r->faults) {
+                RpcError e = {};
+                (void) fault_remove(r, r->faults, "Recovered (agent stopping)", true, &e);
+                rpc_error_done(&e);
+        }
         return 0;
 }
 

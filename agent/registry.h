@@ -31,6 +31,7 @@ struct Fault {
         int64_t applied_at_ns;          /* CLOCK_REALTIME, for display */
         int64_t expires_at_ns;          /* CLOCK_REALTIME, for display */
         int64_t deadline_ns;            /* CLOCK_MONOTONIC, what the timer and the classifier act on */
+        int64_t retry_ns;               /* CLOCK_MONOTONIC: an expiry that failed is tried again from then */
         uint32_t counter_key;
         ClassifierCidrSet cidr_set;     /* where the classifier keeps its CIDRs */
         FaultDevice devices[2 * FAULT_DEVICES_MAX];   /* egress and/or ingress per link */

@@ -96,7 +96,7 @@ static int scan_dir(const char *dir, bool pids, NetnsId id, int *ret_fd) {
 
 int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd) {
         char path[64];
-        int k;
+        int k, first_error = 0;
 
         if (hint && hint->kind == TARGET_PID) {
                 snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) hint->pid);
@@ -107,9 +107,16 @@ int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd) {
                 k = -ENOENT;
         if (k >= 0)
                 return 0;
+        /* "Not there" and "something else is there now" are answers; anything else (not permitted, out of fds)
+         * means we could not look, which is not the same as the namespace being gone. */
+        if (k != -ENOENT && k != -ESTALE && k != -ESRCH && k != -EINVAL && k != -ENOTDIR)
+                first_error = k;
 
         k = scan_dir("/proc", true, id, ret_fd);
         if (k >= 0)
                 return 0;
-        return scan_dir("/run/netns", false, id, ret_fd);
+        k = scan_dir("/run/netns", false, id, ret_fd);
+        if (k >= 0)
+                return 0;
+        return first_error ? first_error : k;
 }

@@ -294,6 +294,40 @@ static void test_no_netem(void) {
         CHECK(strstr(after, "c4a0") == NULL);
 }
 
+/* A fault whose namespace the agent cannot reach any more is not forgotten: recover fails with -32004 and the fault
+ * stays listed; once reachable again, recover removes it and everything it added. */
+static void test_unreachable(void) {
+        char dir[256], p[640], cmd[512];
+        cJSON *data = NULL;
+        int k;
+
+        /* A namespace known only by a bind mount outside /run/netns, with no process in it. */
+        snprintf(dir, sizeof(dir), "/tmp/cl-reach-%d", (int) getpid());
+        if (sh("mkdir -p %s && touch %s/ns && unshare --net=%s/ns true && "
+               "nsenter --net=%s/ns ip link add v0 type veth peer name v1", dir, dir, dir, dir) != 0) {
+                fprintf(stderr, "skip part: cannot make a bind-mounted namespace here\n");
+                sh("umount %s/ns 2>/dev/null; rm -rf %s", dir, dir);
+                return;
+        }
+        snprintf(p, sizeof(p), "{\"id\":\"reach\",\"target\":{\"netns\":\"%s/ns\"},\"partition\":true,"
+                               "\"match\":{\"cidrs\":[\"198.51.100.7/32\"]}}", dir);
+        CHECK_EQ_INT(test_call(agent.socket, "fault.apply", p, NULL, NULL), 0);
+
+        /* Closing the directory to everyone (the agent has no CAP_DAC_OVERRIDE) hides the namespace from the
+         * agent. That is not the namespace being gone: recover must refuse and keep the fault. */
+        sh("chown 65534:65534 %s && chmod 0700 %s", dir, dir);
+        k = test_call(agent.socket, "fault.recover", "{\"id\":\"reach\"}", NULL, &data);
+        CHECK_EQ_INT(k, -32004);
+        cJSON_Delete(data);
+        CHECK_EQ_INT(test_call(agent.socket, "fault.get", "{\"id\":\"reach\"}", NULL, NULL), 0);
+
+        sh("chmod 0755 %s", dir);
+        CHECK_EQ_INT(test_call(agent.socket, "fault.recover", "{\"id\":\"reach\"}", NULL, NULL), 0);
+        snprintf(cmd, sizeof(cmd), "nsenter --net=%s/ns tc qdisc show dev v0", dir);
+        CHECK(strstr(sh_output(cmd), "c4a0") == NULL);
+        sh("umount %s/ns; rm -rf %s", dir, dir);
+}
+
 static void test_lifecycle(void) {
         struct stat st;
         char dir[300];
@@ -386,6 +420,7 @@ int main(int argc, char **argv) {
         test_framing();
         test_errors();
         test_no_netem();
+        test_unreachable();
         test_lifecycle();
 
         if (tap_failures) {
