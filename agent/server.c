@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "log.h"
 #include "macro.h"
@@ -21,6 +22,7 @@ typedef struct Client {
         char *out;
         size_t out_len, out_cap;
         bool closing;           /* flush what is queued, then close */
+        int64_t last_active_ns; /* CLOCK_MONOTONIC of its last request */
         struct Client *next;
 } Client;
 
@@ -137,6 +139,29 @@ finish:
         rpc_request_done(&req);
 }
 
+static int64_t mono_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* At the client limit, make room by closing the client idle the longest (nothing half-read, nothing to send):
+ * connections that never speak cannot lock everybody else out. */
+static bool evict_idle(Server *s) {
+        Client *victim = NULL;
+
+        for (Client *c = s->clients; c; c = c->next)
+                if (!c->closing && c->in.len == c->in.start && c->out_len == 0 &&
+                    (!victim || c->last_active_ns < victim->last_active_ns))
+                        victim = c;
+        if (!victim)
+                return false;
+        log_info("Closing the client idle the longest to admit a new one (%d clients)", SERVER_CLIENTS_MAX);
+        client_free(victim);
+        return true;
+}
+
 static void client_read(Client *c) {
         char buf[65536];
         ssize_t n;
@@ -152,6 +177,7 @@ static void client_read(Client *c) {
                 c->closing = true;
                 return;
         }
+        c->last_active_ns = mono_ns();
         if (line_buffer_append(&c->in, buf, (size_t) n) < 0) {
                 c->closing = true;
                 return;
@@ -212,7 +238,7 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
                                 log_warning_errno(errno, "Failed to accept a client: %m");
                         return;
                 }
-                if (s->n_clients >= SERVER_CLIENTS_MAX) {
+                if (s->n_clients >= SERVER_CLIENTS_MAX && !evict_idle(s)) {
                         static const char busy[] =
                                 "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
                                 "\"message\":\"Too many clients\",\"data\":{\"max_clients\":64}}}\n";
@@ -226,6 +252,7 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
                         return;
                 c->server = s;
                 c->fd = cfd;
+                c->last_active_ns = mono_ns();
                 line_buffer_init(&c->in, RPC_LINE_MAX);
                 if (loop_add(s->loop, cfd, EPOLLIN | EPOLLRDHUP, client_event, c) < 0) {
                         line_buffer_done(&c->in);
