@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loader.h"
 #include "loop.h"
+#include "nsid.h"
 #include "macro.h"
 #include "probe.h"
 #include "rpc.h"
@@ -98,6 +99,16 @@ static void on_timer(Loop *loop, int fd, void *userdata, uint32_t events) {
 
         (void) read(fd, &ticks, sizeof(ticks));
         registry_expire(&a->registry);
+}
+
+static void netns_deleted(int32_t nsid, void *userdata) {
+        registry_netns_deleted(userdata, nsid);
+}
+
+static void on_nsid(Loop *loop, int fd, void *userdata, uint32_t events) {
+        Agent *a = userdata;
+
+        (void) nsid_listener_dispatch(fd, netns_deleted, &a->registry);
 }
 
 static void on_signal(Loop *loop, int fd, void *userdata, uint32_t events) {
@@ -184,7 +195,9 @@ int main(int argc, char **argv) {
         if (k < 0)
                 goto finish;
         if (loop_add(loop, sigfd, EPOLLIN, on_signal, NULL) < 0 ||
-            loop_add(loop, agent.registry.timer_fd, EPOLLIN, on_timer, &agent) < 0) {
+            loop_add(loop, agent.registry.timer_fd, EPOLLIN, on_timer, &agent) < 0 ||
+            (agent.registry.nsid_fd >= 0 &&
+             loop_add(loop, agent.registry.nsid_fd, EPOLLIN, on_nsid, &agent) < 0)) {
                 log_error("Failed to register event sources");
                 goto finish;
         }

@@ -11,6 +11,7 @@
 
 #include "ifb.h"
 #include "links.h"
+#include "nsid.h"
 #include "log.h"
 #include "macro.h"
 #include "registry.h"
@@ -699,6 +700,11 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         k = target_open(&spec->target, &fd, &f->netns, err);
         if (k < 0)
                 goto fail;
+        /* So that the namespace's death is announced to us (RTM_DELNSID) without our holding it alive. */
+        f->nsid = -1;
+        if (r->home && nsid_get_or_assign(r->home, fd, &f->nsid) < 0)
+                log_debug("No nsid for the namespace of %s: its death is noticed when the fault is next touched",
+                          target_describe(&spec->target, tbuf, sizeof(tbuf)));
 
         if (spec->devices) {
                 for (size_t i = 0; i < spec->n_devices; i++)
@@ -960,6 +966,24 @@ void registry_expire(Registry *r) {
         timer_arm(r);
 }
 
+void registry_netns_deleted(Registry *r, int32_t nsid) {
+        Fault *f;
+
+        do {
+                _cleanup_close_ int fd = -EBADF;
+
+                for (f = r->faults; f; f = f->next)
+                        /* nsids are reused once freed: make sure this fault's namespace is really gone. */
+                        if (f->nsid == nsid && target_reopen(&f->spec.target, f->netns, &fd) == -ENOENT)
+                                break;
+                if (f) {
+                        RpcError e = {};
+                        (void) fault_remove(r, f, "Dropped", false, &e);
+                        rpc_error_done(&e);
+                }
+        } while (f);
+}
+
 int registry_recover_all(Registry *r) {
         while (r->faults) {
                 RpcError e = {};
@@ -975,9 +999,13 @@ int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *fea
                 .features = *features,
                 .max_duration_ns = max_duration_ns,
         };
+        r->nsid_fd = -EBADF;
         r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         if (r->timer_fd < 0)
                 return negative_errno();
+        /* Without these the agent still works: a dead namespace's faults go when next touched or at expiry. */
+        if (rtnl_open(&r->home) < 0 || nsid_listener_open(&r->nsid_fd) < 0)
+                log_warning("Cannot follow namespace deaths (nsid): faults of a vanished target go at expiry");
         return 0;
 }
 
@@ -989,6 +1017,8 @@ void registry_done(Registry *r) {
                 free(d);
         }
         r->timer_fd = safe_close(r->timer_fd);
+        r->nsid_fd = safe_close(r->nsid_fd);
+        r->home = rtnl_free(r->home);
 }
 
 cJSON *fault_to_json(Registry *r, const Fault *f) {

@@ -33,6 +33,7 @@ struct Fault {
         int64_t deadline_ns;            /* CLOCK_MONOTONIC, what the timer and the classifier act on */
         int64_t retry_ns;               /* CLOCK_MONOTONIC: an expiry that failed is tried again from then */
         uint32_t counter_key;
+        int32_t nsid;                   /* the target namespace's nsid in the agent's namespace; -1: none */
         ClassifierCidrSet cidr_set;     /* where the classifier keeps its CIDRs */
         FaultDevice devices[2 * FAULT_DEVICES_MAX];   /* egress and/or ingress per link */
         size_t n_devices;
@@ -64,6 +65,8 @@ typedef struct Registry {
         unsigned n_faults;
         uint64_t next_order;
         int timer_fd;
+        Rtnl *home;                     /* rtnetlink in the agent's own namespace (nsids) */
+        int nsid_fd;                    /* RTNLGRP_NSID listener: namespaces being destroyed */
         uint8_t counter_keys[CLASSIFIER_COUNTERS_MAX / 8];
         uint8_t device_keys[65536 / 8];
 } Registry;
@@ -78,6 +81,9 @@ Fault *registry_find(Registry *r, const char *id);
 
 /* Recover whatever has passed its deadline, and re-arm the timer. Called from the timerfd. */
 void registry_expire(Registry *r);
+/* The namespace with this nsid was destroyed: drop its faults (their kernel state went with it). */
+void registry_netns_deleted(Registry *r, int32_t nsid);
+
 /* Recover every fault (SIGTERM). Returns how many could not be cleaned. */
 int registry_recover_all(Registry *r);
 
