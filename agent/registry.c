@@ -265,7 +265,7 @@ again:
         }
 
         /* Undo: the root takes everything below it along. */
-        if (results[0] == 0) {
+        if (results[0] >= 0) {
                 tree_queue_root_del(rtnl, d->ifindex);
                 (void) rtnl_batch_commit(rtnl, NULL, NULL);
         }
@@ -317,7 +317,7 @@ static int tree_update(Registry *r, Rtnl *rtnl, Device *d, const Plan *p, RpcErr
                 if (k < 0) {
                         /* Each class is two messages (class, leaf); remove every class that made it. */
                         for (unsigned i = 0; i < queued; i++)
-                                if (results[2 * i] == 0)
+                                if (results[2 * i] >= 0)
                                         tree_queue_class_del(rtnl, d->ifindex, added[i]);
                         (void) rtnl_batch_commit(rtnl, NULL, NULL);
                         kernel_error(err, &e, d, "add fault class");

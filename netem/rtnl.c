@@ -184,7 +184,7 @@ int rtnl_batch_commit(Rtnl *r, int *results, RtnlError *ret_err) {
 
         if (results)
                 for (unsigned i = 0; i < n; i++)
-                        results[i] = -EIO;
+                        results[i] = RTNL_RESULT_UNKNOWN;
 
         if (mnl_socket_sendto(r->nl, r->buf, len) < 0) {
                 int k = negative_errno();

@@ -45,7 +45,11 @@ size_t rtnl_message_room(Rtnl *r, const struct nlmsghdr *nlh);
 unsigned rtnl_batch_size(Rtnl *r);
 void rtnl_batch_reset(Rtnl *r);
 
-/* Send the batch and wait for every ack. results (may be NULL) receives 0 or -errno per message, in order.
+/* A message whose ack never came (the receive failed): it may or may not have been applied, so undo it. */
+#define RTNL_RESULT_UNKNOWN 1
+
+/* Send the batch and wait for every ack. results (may be NULL) receives 0, -errno, or RTNL_RESULT_UNKNOWN per
+ * message, in order; a caller undoing a batch undoes every message whose result is >= 0.
  * Returns 0 when all succeeded, else the first failure's -errno with *ret_err describing it. The batch is
  * empty afterwards. */
 int rtnl_batch_commit(Rtnl *r, int *results, RtnlError *ret_err);
