@@ -515,26 +515,25 @@ static int verb_list(int argc, char **argv) {
         return r >= 0 ? r : run("fault.list", NULL, print_list);
 }
 
-static int verb_get(int argc, char **argv) {
+/* get ID and recover ID: one positional id, one method, one printer. */
+static int verb_with_id(int argc, char **argv, const char *usage, const char *method,
+                        void (*print)(const cJSON *result)) {
         char *pos[1] = {};
         size_t n = 0;
-        int r = parse_simple(argc, argv, "get ID", 1, 1, pos, &n);
+        int r = parse_simple(argc, argv, usage, 1, 1, pos, &n);
 
         if (r >= 0)
                 return r;
         cJSON *p = id_params(pos[0]);
-        return p ? run("fault.get", p, print_fault) : EXIT_FAIL;
+        return p ? run(method, p, print) : EXIT_FAIL;
+}
+
+static int verb_get(int argc, char **argv) {
+        return verb_with_id(argc, argv, "get ID", "fault.get", print_fault);
 }
 
 static int verb_recover(int argc, char **argv) {
-        char *pos[1] = {};
-        size_t n = 0;
-        int r = parse_simple(argc, argv, "recover ID", 1, 1, pos, &n);
-
-        if (r >= 0)
-                return r;
-        cJSON *p = id_params(pos[0]);
-        return p ? run("fault.recover", p, print_recovered) : EXIT_FAIL;
+        return verb_with_id(argc, argv, "recover ID", "fault.recover", print_recovered);
 }
 
 static int verb_rpc(int argc, char **argv) {
