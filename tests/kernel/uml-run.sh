@@ -72,6 +72,18 @@ fi
 script=$(realpath -e -- "$1") || { echo "uml-run: no such script: $1" >&2; exit 2; }
 shift
 
+# uml-launch (tests/tools) hides the host's XSTATE from the kernel, without which UML 6.1 cannot boot on hosts
+# with AVX-512 and AMX (see its header). Found in BUILD_DIR, or in build/ beside this tree; UML_LAUNCH overrides.
+launcher=${UML_LAUNCH:-}
+if [[ -z $launcher ]]; then
+        for c in "${BUILD_DIR:-}/tests/tools/uml-launch" "$(dirname "$(realpath "$0")")/../../build/tests/tools/uml-launch"; do
+                if [[ -x $c ]]; then
+                        launcher=$c
+                        break
+                fi
+        done
+fi
+
 kver=$("$UML_KERNEL" --version 2>/dev/null | sed -n '1s/^[^0-9]*//p')
 moddir=$UML_MODULE_ROOT
 if [[ -z $kver || ! -f $moddir/$kver/modules.dep ]]; then
@@ -119,6 +131,8 @@ done
 # The kernel hands unrecognised command-line parameters to init as environment variables.
 unset mem uml_dir TERM
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 UML_RUN=1
+# Under uml-launch the kernel switches only x87/SSE state between its threads: keep glibc's string functions on SSE.
+export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-FMA
 exec 3>"$run/log" 4>"$run/status" </dev/null
 exec >&3 2>&3
 
@@ -176,7 +190,7 @@ chmod 0755 "$run/init"
 # quiet and loglevel=2 keep boot chatter off the console but let panics and oopses through. uml_dir keeps the
 # pid and mconsole files out of $HOME. No core file if the kernel panics: UML aborts on panic.
 ulimit -c 0
-timeout -k 5 "$timeout_s" "$UML_KERNEL" mem="$mem" rootfstype=hostfs rootflags=/ rw init="$run/init" \
+timeout -k 5 "$timeout_s" ${launcher:+"$launcher"} "$UML_KERNEL" mem="$mem" rootfstype=hostfs rootflags=/ rw init="$run/init" \
         con=null con0=null,fd:2 quiet loglevel=2 uml_dir="$run" \
         </dev/null >"$run/console" 2>&1 &
 uml_pid=$!
@@ -206,4 +220,8 @@ else
 fi
 echo "uml-run: last lines of the kernel console:" >&2
 tail -n 40 "$run/console" >&2
+if grep -q "ptrace set fp regs failed" "$run/console" && [[ -z $launcher ]]; then
+        echo "uml-run: this host's FPU state is too large for UML 6.1: build tests/tools/uml-launch" \
+                "(meson compile -C build) and set BUILD_DIR or UML_LAUNCH" >&2
+fi
 exit 1
