@@ -22,6 +22,7 @@
 #include "probe.h"
 #include "rpc.h"
 #include "server.h"
+#include "time-util.h"
 #include "units.h"
 
 typedef struct Options {
@@ -35,7 +36,7 @@ static void help(void) {
         printf("Usage: chaosletd [OPTIONS]\n\n"
                "The chaoslet agent: network faults in other network namespaces, over JSON-RPC.\n\n"
                "  --socket PATH         Unix socket to listen on (default " CHAOSLET_SOCKET_DEFAULT ")\n"
-               "  --state-dir DIR       state directory (default /var/lib/chaoslet)\n"
+               "  --state-dir DIR       reserved for the fault journal; unused in this version\n"
                "  --max-duration DUR    longest a fault may live (default 1h)\n"
                "  --keep-capabilities   do not drop capabilities (debugging only)\n"
                "  -v, --verbose         debug logging\n"
@@ -124,7 +125,7 @@ int main(int argc, char **argv) {
         Options o = {
                 .socket_path = CHAOSLET_SOCKET_DEFAULT,
                 .state_dir = "/var/lib/chaoslet",
-                .max_duration_ns = 3600ll * 1000000000,
+                .max_duration_ns = 3600 * NSEC_PER_SEC,
         };
         _cleanup_close_ int sigfd = -EBADF;
         Classifier *classifier = NULL;
@@ -132,7 +133,6 @@ int main(int argc, char **argv) {
         Loop *loop = NULL;
         KernelFeatures features = {};
         struct utsname un;
-        struct timespec ts;
         Agent agent = {};
         sigset_t mask;
         int k, r = EXIT_FAILURE;
@@ -177,8 +177,7 @@ int main(int argc, char **argv) {
 
         uname(&un);
         snprintf(agent.kernel_release, sizeof(agent.kernel_release), "%s", un.release);
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        agent.started_mono_ns = (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+        agent.started_mono_ns = now_ns(CLOCK_MONOTONIC);
 
         k = registry_init(&agent.registry, classifier, &features, o.max_duration_ns);
         if (k < 0) {

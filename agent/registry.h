@@ -1,6 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+/*
+ * The fault registry: ids, leases, deadlines, and which devices each fault is placed on. device.h owns what each
+ * device's kernel state must be and brings it there; registry.c only decides which faults are live.
+ *
+ * Errors, in every agent function (STYLE.md, after systemd):
+ *   - The return value is 0 (or a positive value) on success and -errno on failure, never a JSON-RPC code.
+ *   - A failure the client must hear about also fills the RpcError: its JSON-RPC code, message and data (the
+ *     field, the kernel's words). The -errno says what happened in errno terms: -EINVAL bad params, -ENOENT or
+ *     -ENODEV no such target, device or fault, -EEXIST or -EBUSY a conflict, -EPERM or -EACCES not permitted,
+ *     -EOPNOTSUPP a kernel feature missing, and the kernel's own errno when it refused a change.
+ *   - A failure that leaves the RpcError empty (out of memory, say) is sent as -32603 with strerror's words;
+ *     agent_dispatch() does that, at the one boundary that logs.
+ */
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -10,6 +24,7 @@
 #include "loader.h"
 #include "netns.h"
 #include "probe.h"
+#include "rtnl.h"
 #include "spec.h"
 #include "tree.h"
 
@@ -20,7 +35,7 @@ typedef struct Fault Fault;
 
 typedef struct FaultDevice {
         Device *device;
-        uint16_t minor;
+        uint16_t minor;                 /* its class c4a0:minor on that device; 0: none (classifier-only) */
 } FaultDevice;
 
 struct Fault {
@@ -38,22 +53,6 @@ struct Fault {
         FaultDevice devices[2 * FAULT_DEVICES_MAX];   /* egress and/or ingress per link */
         size_t n_devices;
         Fault *next;
-};
-
-/* One direction of one interface in one namespace, with chaoslet's tree on it while any fault lives there. Egress:
- * the tree is on the interface itself. Ingress: on chaoslet's IFB, fed by a clsact hook on the interface. */
-struct Device {
-        NetnsId netns;
-        int link_ifindex;               /* the interface the faults are about */
-        char link_name[16];
-        uint8_t direction;              /* CLASSIFIER_DIR_* */
-        int ifindex;                    /* where the tree is: the interface, or the IFB (0 while there is none) */
-        char name[16];                  /* ditto */
-        uint16_t key;                   /* the classifier's device key, TREE_DEVICE_KEY_MIN.. */
-        uint8_t l2_len;                 /* link_l2_len() of the interface */
-        bool installed;                 /* our root (and for ingress, the IFB and the hook) are there */
-        uint64_t classes;               /* bit m-1: class c4a0:m and its leaf exist */
-        Device *next;
 };
 
 typedef struct Registry {
@@ -78,13 +77,15 @@ void registry_done(Registry *r);
 int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err);
 int registry_recover(Registry *r, const char *id, RpcError *err);
 Fault *registry_find(Registry *r, const char *id);
+/* registry_find(), or -ENOENT with the "unknown fault" error (-32005) filled. */
+int registry_get(Registry *r, const char *id, Fault **ret, RpcError *err);
 
 /* Recover whatever has passed its deadline, and re-arm the timer. Called from the timerfd. */
 void registry_expire(Registry *r);
 /* The namespace with this nsid was destroyed: drop its faults (their kernel state went with it). */
 void registry_netns_deleted(Registry *r, int32_t nsid);
 
-/* Recover every fault (SIGTERM). Returns how many could not be cleaned. */
-int registry_recover_all(Registry *r);
+/* Recover every fault (SIGTERM). */
+void registry_recover_all(Registry *r);
 
 cJSON *fault_to_json(Registry *r, const Fault *f);

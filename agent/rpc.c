@@ -6,33 +6,23 @@
 #include <time.h>
 
 #include "caps.h"
+#include "error.h"
 #include "config.h"
 #include "log.h"
 #include "macro.h"
 #include "rpc.h"
+#include "target.h"
+#include "time-util.h"
 
-typedef int (*method_fn)(Agent *a, const cJSON *params, cJSON **ret, RpcError *err);
-
-static int64_t mono_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int invalid(RpcError *err, const char *field, const char *reason) {
-        rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid params");
-        rpc_error_set_field(err, field, reason);
-        return RPC_INVALID_PARAMS;
-}
 
 /* Params for methods that take none: absent, or an empty object. */
 static int no_params(const cJSON *params, RpcError *err) {
         if (!params)
                 return 0;
         if (!cJSON_IsObject(params))
-                return invalid(err, "params", "must be an object");
+                return agent_invalid(err, "params", "must be an object");
         if (params->child)
-                return invalid(err, params->child->string ? params->child->string : "params", "unknown member");
+                return agent_invalid(err, params->child->string ? params->child->string : "params", "unknown member");
         return 0;
 }
 
@@ -41,15 +31,15 @@ static int id_param(const cJSON *params, const char **ret, RpcError *err) {
         const cJSON *id;
 
         if (!cJSON_IsObject(params))
-                return invalid(err, "params", "must be an object with an id");
+                return agent_invalid(err, "params", "must be an object with an id");
         for (const cJSON *m = params->child; m; m = m->next)
                 if (!m->string || strcmp(m->string, "id") != 0)
-                        return invalid(err, m->string ? m->string : "params", "unknown member");
+                        return agent_invalid(err, m->string ? m->string : "params", "unknown member");
         id = cJSON_GetObjectItemCaseSensitive(params, "id");
         if (!id)
-                return invalid(err, "id", "required");
+                return agent_invalid(err, "id", "required");
         if (!cJSON_IsString(id) || !id->valuestring[0] || strlen(id->valuestring) > FAULT_ID_MAX)
-                return invalid(err, "id", "must be a string of 1 to 128 characters");
+                return agent_invalid(err, "id", "must be a string of 1 to 128 characters");
         *ret = id->valuestring;
         return 0;
 }
@@ -71,7 +61,7 @@ static int method_info(Agent *a, const cJSON *params, cJSON **ret, RpcError *err
                 cJSON_AddBoolToObject(features, kernel_feature_to_string(f), a->registry.features.has[f]);
         faults = cJSON_AddObjectToObject(o, "faults");
         cJSON_AddNumberToObject(faults, "active", a->registry.n_faults);
-        cJSON_AddNumberToObject(o, "uptime_s", (double) ((mono_ns() - a->started_mono_ns) / 1000000000));
+        cJSON_AddNumberToObject(o, "uptime_s", (double) ((now_ns(CLOCK_MONOTONIC) - a->started_mono_ns) / NSEC_PER_SEC));
         cJSON_AddItemToObject(o, "capabilities", caps_effective_json());
         *ret = o;
         return 0;
@@ -84,21 +74,17 @@ static int method_apply(Agent *a, const cJSON *params, cJSON **ret, RpcError *er
         int k;
 
         if (!cJSON_IsObject(params))
-                return invalid(err, "params", "must be an object");
+                return agent_invalid(err, "params", "must be an object");
 
         k = fault_spec_from_json(params, &spec, &se);
         if (k < 0)
-                return invalid(err, se.field, se.reason);
+                return agent_invalid(err, se.field, se.reason);
 
         k = registry_apply(&a->registry, &spec, &f, err);
         if (k < 0) {
                 char t[4200];
-                if (spec.target.kind == TARGET_PID)
-                        snprintf(t, sizeof(t), "pid:%d", (int) spec.target.pid);
-                else
-                        snprintf(t, sizeof(t), "netns:%s", spec.target.netns);
-                log_info("Refused fault %s on %s: %d %s", spec.id[0] ? spec.id : "(unnamed)", t, err->code,
-                         err->message);
+                log_info("Refused fault %s on %s: %d %s", spec.id[0] ? spec.id : "(unnamed)",
+                         fault_target_describe(&spec.target, t, sizeof(t)), err->code, err->message);
         }
         fault_spec_done(&spec); /* emptied when the registry took it */
         if (k < 0)
@@ -165,45 +151,46 @@ static int method_get(Agent *a, const cJSON *params, cJSON **ret, RpcError *err)
         k = id_param(params, &id, err);
         if (k < 0)
                 return k;
-        f = registry_find(&a->registry, id);
-        if (!f) {
-                rpc_error_set(err, RPC_UNKNOWN_FAULT, "Unknown fault id");
-                rpc_error_set_field(err, "id", "no live fault has this id");
-                cJSON_AddStringToObject(err->data, "id", id);
-                return RPC_UNKNOWN_FAULT;
-        }
+        k = registry_get(&a->registry, id, &f, err);
+        if (k < 0)
+                return k;
         *ret = fault_to_json(&a->registry, f);
         return 0;
 }
 
-static const struct {
-        const char *name;
-        method_fn fn;
-} methods[] = {
+const AgentMethod agent_methods[] = {
         { "agent.info", method_info },
         { "fault.apply", method_apply },
         { "fault.recover", method_recover },
         { "fault.list", method_list },
         { "fault.get", method_get },
+        {},
 };
-
-const char *const agent_methods[] = { "agent.info", "fault.apply", "fault.recover", "fault.list", "fault.get", NULL };
 
 int agent_dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, RpcError *err) {
         Agent *a = userdata;
 
-        for (size_t i = 0; i < ELEMENTSOF(methods); i++)
-                if (strcmp(methods[i].name, req->method) == 0) {
-                        int k = methods[i].fn(a, req->params, ret_result, err);
-                        if (k < 0 && err->code == 0)
-                                rpc_error_set(err, RPC_INTERNAL_ERROR, "Internal error");
-                        if (k < 0 && err->code == RPC_INTERNAL_ERROR)
-                                log_error("%s failed: %s", req->method, err->message);
-                        return k < 0 ? (err->code ? err->code : RPC_INTERNAL_ERROR) : 0;
+        for (const AgentMethod *m = agent_methods; m->name; m++) {
+                int k;
+
+                if (strcmp(m->name, req->method) != 0)
+                        continue;
+                k = m->fn(a, req->params, ret_result, err);
+                if (k >= 0)
+                        return 0;
+                /* A failure nobody described for the client (out of memory, say): say what errno says. */
+                if (err->code == 0) {
+                        char buf[160];
+                        snprintf(buf, sizeof(buf), "Internal error: %s", strerror(-k));
+                        rpc_error_set(err, RPC_INTERNAL_ERROR, buf);
                 }
+                if (err->code == RPC_INTERNAL_ERROR)
+                        log_error("%s failed: %s (%s)", req->method, err->message, strerror(-k));
+                return k;
+        }
 
         rpc_error_set(err, RPC_METHOD_NOT_FOUND, "Method not found");
         err->data = cJSON_CreateObject();
         cJSON_AddStringToObject(err->data, "method", req->method);
-        return RPC_METHOD_NOT_FOUND;
+        return -EOPNOTSUPP;
 }

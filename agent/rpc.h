@@ -12,8 +12,14 @@ typedef struct Agent {
         char kernel_release[128];
 } Agent;
 
-/* The method table: server_dispatch_fn for the RPC server. */
-int agent_dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, RpcError *err);
+typedef struct AgentMethod {
+        const char *name;
+        int (*fn)(Agent *a, const cJSON *params, cJSON **ret, RpcError *err);
+} AgentMethod;
 
-/* Method names, in the order the OpenRPC document lists them (tests compare the two). */
-extern const char *const agent_methods[];
+/* The dispatch table, in the order the OpenRPC document lists the methods, ended by an empty entry. The OpenRPC
+ * test reads it, so what is documented is what is dispatched. */
+extern const AgentMethod agent_methods[];
+
+/* server_dispatch_fn for the RPC server: 0, or -errno with *err filled (registry.h). */
+int agent_dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, RpcError *err);

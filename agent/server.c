@@ -14,6 +14,7 @@
 #include "log.h"
 #include "macro.h"
 #include "server.h"
+#include "time-util.h"
 
 typedef struct Client {
         Server *server;
@@ -139,13 +140,6 @@ finish:
         rpc_request_done(&req);
 }
 
-static int64_t mono_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* At the client limit, make room by closing the client idle the longest (nothing half-read, nothing to send):
  * connections that never speak cannot lock everybody else out. */
 static bool evict_idle(Server *s) {
@@ -177,7 +171,7 @@ static void client_read(Client *c) {
                 c->closing = true;
                 return;
         }
-        c->last_active_ns = mono_ns();
+        c->last_active_ns = now_ns(CLOCK_MONOTONIC);
         if (line_buffer_append(&c->in, buf, (size_t) n) < 0) {
                 c->closing = true;
                 return;
@@ -252,7 +246,7 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
                         return;
                 c->server = s;
                 c->fd = cfd;
-                c->last_active_ns = mono_ns();
+                c->last_active_ns = now_ns(CLOCK_MONOTONIC);
                 line_buffer_init(&c->in, RPC_LINE_MAX);
                 if (loop_add(s->loop, cfd, EPOLLIN | EPOLLRDHUP, client_event, c) < 0) {
                         line_buffer_done(&c->in);

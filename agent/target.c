@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "error.h"
+#include "ifb.h"
 #include "log.h"
 #include "macro.h"
 #include "target.h"
@@ -14,38 +16,78 @@ int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, RpcError *er
         char what[4200];
         int k;
 
-        if (t->kind == TARGET_PID) {
+        if (t->kind == TARGET_PID)
                 k = netns_open_pid(t->pid, ret_fd, ret_id);
-                snprintf(what, sizeof(what), "process %d", (int) t->pid);
-        } else {
+        else
                 k = netns_open_path(t->netns, ret_fd, ret_id);
-                snprintf(what, sizeof(what), "%s", t->netns);
-        }
         if (k >= 0)
                 return 0;
 
+        log_debug("Failed to open the network namespace of %s: %s", fault_target_describe(t, what, sizeof(what)),
+                  strerror(-k));
         switch (k) {
         case -ENOENT:
         case -ESRCH:
         case -ENOTDIR:
-                rpc_error_set(err, RPC_TARGET_NOT_FOUND, "Target not found");
-                rpc_error_set_field(err, field, t->kind == TARGET_PID ? "no such process" : "no such file");
-                break;
+                return agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "Target not found", field,
+                                        t->kind == TARGET_PID ? "no such process" : "no such file");
         case -EACCES:
         case -EPERM:
-                rpc_error_set(err, RPC_NOT_PERMITTED, "Not permitted to enter the target's network namespace");
-                rpc_error_set_field(err, field, strerror(-k));
-                break;
+                return agent_fail_field(err, k, RPC_NOT_PERMITTED,
+                                        "Not permitted to enter the target's network namespace", field, strerror(-k));
         case -EINVAL:
-                rpc_error_set(err, RPC_TARGET_NOT_FOUND, "Target not found");
-                rpc_error_set_field(err, field, "not a network namespace");
-                break;
+                return agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "Target not found", field,
+                                        "not a network namespace");
         default:
-                rpc_error_set(err, RPC_TARGET_NOT_FOUND, "Target not found");
-                rpc_error_set_field(err, field, strerror(-k));
+                return agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "Target not found", field, strerror(-k));
         }
-        log_debug("Failed to open the network namespace of %s: %s", what, strerror(-k));
-        return err->code;
+}
+
+/* "device", or "device[i]" when the spec names several. */
+static const char *device_field(const FaultSpec *spec, size_t i, char *buf, size_t len) {
+        snprintf(buf, len, spec->n_devices > 1 ? "device[%zu]" : "device", i);
+        return buf;
+}
+
+int target_links(int netns_fd, const FaultSpec *spec, Link *links, size_t *ret_n, RpcError *err) {
+        size_t n = 0, missing = 0;
+        char field[32];
+        int k;
+
+        if (!spec->devices) {
+                k = links_list(netns_fd, links, LINKS_MAX, &n);
+                if (k < 0)
+                        return agent_fail(err, k, RPC_INTERNAL_ERROR, "Failed to list the target's devices");
+                if (n == 0)
+                        return agent_fail_field(err, -ENODEV, RPC_TARGET_NOT_FOUND,
+                                                "The target has no device but loopback", "device",
+                                                "no non-loopback device in the target's network namespace");
+                if (n > FAULT_DEVICES_MAX)
+                        return agent_invalid(err, "device", "the target has more than 64 devices: name them");
+                *ret_n = n;
+                return 0;
+        }
+
+        for (size_t i = 0; i < spec->n_devices; i++)
+                if (strncmp(spec->devices[i], IFB_NAME_PREFIX, strlen(IFB_NAME_PREFIX)) == 0)
+                        return agent_invalid(err, device_field(spec, i, field, sizeof(field)),
+                                             "chaoslet's own IFB device is not a target: name the device it "
+                                             "serves, with direction ingress");
+        if (spec->n_devices > FAULT_DEVICES_MAX)
+                return agent_invalid(err, "device", "too many devices");
+
+        k = links_resolve(netns_fd, spec->devices, spec->n_devices, links, &missing);
+        if (k == -ENODEV) {
+                k = agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "Device not found in the target's namespace",
+                                     device_field(spec, missing, field, sizeof(field)),
+                                     "no such device in the target's network namespace");
+                cJSON_AddStringToObject(err->data, "device", spec->devices[missing]);
+                return k;
+        }
+        if (k < 0)
+                return agent_fail(err, k, RPC_INTERNAL_ERROR, "Failed to list the target's devices");
+        *ret_n = spec->n_devices;
+        return 0;
 }
 
 static int open_if_same(const char *path, NetnsId id, int *ret_fd) {
@@ -119,4 +161,13 @@ int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd) {
         if (k >= 0)
                 return 0;
         return first_error ? first_error : k;
+}
+
+/* TEMP until the model library lands */
+const char *fault_target_describe(const FaultTarget *t, char *buf, size_t len) {
+        if (t->kind == TARGET_PID)
+                snprintf(buf, len, "pid:%d", (int) t->pid);
+        else
+                snprintf(buf, len, "netns:%s", t->netns);
+        return buf;
 }

@@ -6,7 +6,6 @@
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
-#include <linux/tc_act/tc_mirred.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "filter.h"
 #include "ifb.h"
 
 void ifb_name(int parent_ifindex, char *buf, size_t len) {
@@ -80,7 +80,6 @@ int ifb_queue_delete(Rtnl *r, int ifindex, const char *name) {
         return 0;
 }
 
-
 int ingress_queue_clsact_add(Rtnl *r, int ifindex) {
         /* EXCL: a clsact somebody else added (a CNI's, say) is theirs; we never share or replace it. */
         struct nlmsghdr *nlh = rtnl_tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_CLSACT,
@@ -96,43 +95,19 @@ int ingress_queue_clsact_del(Rtnl *r, int ifindex) {
 }
 
 int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex) {
-        struct tc_mirred mirred = {
-                .action = TC_ACT_STOLEN,
-                .eaction = TCA_EGRESS_REDIR,
-                .ifindex = (uint32_t) ifb_ifindex,
-        };
-        struct nlattr *opts, *acts, *act, *aopts;
-        struct nlmsghdr *nlh;
-
-        nlh = rtnl_tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex,
-                         TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), 1,
-                         TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
-        if (!nlh)
-                return -ENOBUFS;
-        mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
-        opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
-        mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t) prog_fd);
-        mnl_attr_put_strz(nlh, TCA_BPF_NAME, INGRESS_FILTER_NAME);
-        /* Classic mode, not direct-action: the program's -1 runs the filter's actions. */
-        acts = mnl_attr_nest_start(nlh, TCA_BPF_ACT);
-        act = mnl_attr_nest_start(nlh, 1);
-        mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
-        aopts = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
-        mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof(mirred), &mirred);
-        mnl_attr_nest_end(nlh, aopts);
-        mnl_attr_nest_end(nlh, act);
-        mnl_attr_nest_end(nlh, acts);
-        mnl_attr_nest_end(nlh, opts);
-        return 0;
+        /* Classic mode, not direct-action: the program's -1 ("match") runs the mirred redirect. */
+        return filter_queue_bpf_add(r, &(FilterBpf) {
+                .ifindex = ifindex,
+                .parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+                .prio = INGRESS_FILTER_PRIO,
+                .prog_fd = prog_fd,
+                .name = INGRESS_FILTER_NAME,
+                .redirect_ifindex = ifb_ifindex,
+        });
 }
 
 int ingress_queue_redirect_del(Rtnl *r, int ifindex) {
-        struct nlmsghdr *nlh = rtnl_tc_message(r, RTM_DELTFILTER, 0, ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
-                                               1, TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
-        if (!nlh)
-                return -ENOBUFS;
-        mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
-        return 0;
+        return filter_queue_bpf_del(r, ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS), INGRESS_FILTER_PRIO);
 }
 
 struct hook_query {

@@ -11,6 +11,7 @@
 
 #define IFB_NAME_PREFIX "chaoslet-i"
 #define INGRESS_FILTER_NAME "chaoslet-ingress"
+#define INGRESS_FILTER_PRIO 1
 
 /* "chaoslet-i<ifindex in base 36>": tells at a glance whose it is, and which device it serves. */
 void ifb_name(int parent_ifindex, char *buf, size_t len);

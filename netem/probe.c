@@ -9,6 +9,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "ifb.h"
 #include "macro.h"
 #include "netns.h"
 #include "probe.h"
@@ -35,7 +36,6 @@ static int open_cb(void *userdata) {
         return rtnl_open(userdata);
 }
 
-
 /* A kind the kernel does not know is -ENOENT ("Specified qdisc kind is unknown", "TC classifier not found") after
  * it tried to load the module. Any other answer, bad options included, means the kind exists. */
 static bool known(int result) {
@@ -57,8 +57,6 @@ int kernel_features_probe(KernelFeatures *ret) {
         KernelFeatures f = {};
         Rtnl *r = NULL;
         struct nlmsghdr *nlh;
-        struct ifinfomsg *ifi;
-        struct nlattr *info;
         int k, result;
 
         k = netns_run_scratch(open_cb, &r);
@@ -81,13 +79,7 @@ int kernel_features_probe(KernelFeatures *ret) {
                 f.has[FEATURE_CLS_BPF] = known(result);
         }
 
-        nlh = rtnl_message(r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-        ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-        ifi->ifi_family = AF_UNSPEC;
-        mnl_attr_put_strz(nlh, IFLA_IFNAME, "clprobe0");
-        info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ifb");
-        mnl_attr_nest_end(nlh, info);
+        ifb_queue_create(r, "clprobe0");
         (void) rtnl_batch_commit(r, &result, NULL);
         f.has[FEATURE_IFB] = known(result);
 

@@ -10,6 +10,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "filter.h"
 #include "htb.h"
 #include "macro.h"
 #include "tree.h"
@@ -19,6 +20,8 @@
 #define TREE_CLASS_QUANTUM 200000u
 #define TREE_DIRECT_QLEN 1000u
 
+/* A whole tree is one batch: root, filter, and a class and its leaf per fault (rtnl.h). */
+_Static_assert(2 + 2 * TREE_CLASSES_MAX <= RTNL_BATCH_MAX, "a full tree must fit in one netlink batch");
 
 int tree_queue_root_add(Rtnl *r, int ifindex) {
         struct nlmsghdr *nlh;
@@ -37,23 +40,16 @@ int tree_queue_root_del(Rtnl *r, int ifindex) {
 }
 
 int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd) {
-        struct nlmsghdr *nlh;
-        struct nlattr *opts;
-
-        /* libbpf's bpf_tc_attach() cannot set TCA_BPF_CLASSID, and the classid is how the classifier learns which
-         * device it runs on (ebpf/classifier.h), so the filter message is built here. */
-        nlh = rtnl_tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, TREE_ROOT_HANDLE, 1,
-                         TC_H_MAKE((uint32_t) TREE_FILTER_PRIO << 16, htons(ETH_P_ALL)));
-        if (!nlh)
-                return -ENOBUFS;
-        mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
-        opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
-        mnl_attr_put_u32(nlh, TCA_BPF_FD, (uint32_t) prog_fd);
-        mnl_attr_put_strz(nlh, TCA_BPF_NAME, TREE_FILTER_NAME);
-        mnl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
-        mnl_attr_put_u32(nlh, TCA_BPF_CLASSID, TREE_ROOT_HANDLE | device_key);
-        mnl_attr_nest_end(nlh, opts);
-        return 0;
+        /* The classid is how the classifier learns which device it runs on (ebpf/classifier.h). */
+        return filter_queue_bpf_add(r, &(FilterBpf) {
+                .ifindex = ifindex,
+                .parent = TREE_ROOT_HANDLE,
+                .prio = TREE_FILTER_PRIO,
+                .prog_fd = prog_fd,
+                .name = TREE_FILTER_NAME,
+                .direct_action = true,
+                .classid = TREE_ROOT_HANDLE | device_key,
+        });
 }
 
 int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const NetemParams *netem) {

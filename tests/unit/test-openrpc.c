@@ -56,14 +56,14 @@ static void test_methods(const cJSON *doc) {
                 bool found = false;
 
                 n_doc++;
-                for (size_t i = 0; agent_methods[i]; i++)
-                        found = found || strcmp(agent_methods[i], name) == 0;
+                for (size_t i = 0; agent_methods[i].name; i++)
+                        found = found || strcmp(agent_methods[i].name, name) == 0;
                 if (!found) {
                         fprintf(stderr, "documented method %s is not in the agent\n", name);
                         tap_failures++;
                 }
         }
-        for (size_t i = 0; agent_methods[i]; i++)
+        for (size_t i = 0; agent_methods[i].name; i++)
                 n_agent++;
         CHECK_EQ_INT(n_agent, n_doc);
 }
