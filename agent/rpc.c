@@ -94,22 +94,17 @@ static int method_apply(Agent *a, const cJSON *params, cJSON **ret, RpcError *er
 }
 
 static int method_recover(Agent *a, const cJSON *params, cJSON **ret, RpcError *err) {
-        const char *id;
-        cJSON *o;
+        const char *id = NULL;
         int k;
 
         k = id_param(params, &id, err);
+        if (k >= 0)
+                k = registry_recover(&a->registry, id, err);
         if (k < 0)
                 return k;
-        o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", id);
-        k = registry_recover(&a->registry, id, err);
-        if (k < 0) {
-                cJSON_Delete(o);
-                return k;
-        }
-        cJSON_AddStringToObject(o, "state", "recovered");
-        *ret = o;
+        *ret = cJSON_CreateObject();
+        cJSON_AddStringToObject(*ret, "id", id);
+        cJSON_AddStringToObject(*ret, "state", "recovered");
         return 0;
 }
 
@@ -144,18 +139,16 @@ static int method_list(Agent *a, const cJSON *params, cJSON **ret, RpcError *err
 }
 
 static int method_get(Agent *a, const cJSON *params, cJSON **ret, RpcError *err) {
-        const char *id;
-        Fault *f;
+        const char *id = NULL;
+        Fault *f = NULL;
         int k;
 
         k = id_param(params, &id, err);
-        if (k < 0)
-                return k;
-        k = registry_get(&a->registry, id, &f, err);
-        if (k < 0)
-                return k;
-        *ret = fault_to_json(&a->registry, f);
-        return 0;
+        if (k >= 0)
+                k = registry_get(&a->registry, id, &f, err);
+        if (k >= 0)
+                *ret = fault_to_json(&a->registry, f);
+        return k;
 }
 
 const AgentMethod agent_methods[] = {

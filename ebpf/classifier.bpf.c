@@ -191,25 +191,27 @@ static __always_inline int hash_matches(const struct classifier_slot *s, const s
         return 0;
 }
 
+static __always_inline int lpm4_matches(const struct classifier_slot *s, const struct packet *p) {
+        struct classifier_lpm4 k = { .prefixlen = 64, .fault_key = bpf_htonl(s->fault_key) };
+
+        __builtin_memcpy(k.addr, p->addr, 4);
+        return bpf_map_lookup_elem(&cidrs4, &k) != 0;
+}
+
+static __always_inline int lpm6_matches(const struct classifier_slot *s, const struct packet *p) {
+        struct classifier_lpm6 k = { .prefixlen = 160, .fault_key = bpf_htonl(s->fault_key) };
+
+        __builtin_memcpy(k.addr, p->addr, 16);
+        return bpf_map_lookup_elem(&cidrs6, &k) != 0;
+}
+
 static __always_inline int addr_matches(const struct classifier_slot *s, const struct packet *p) {
         if (!(s->flags & CLASSIFIER_F_CIDRS))
                 return 1;
-        if (p->family == 4 && (s->flags & CLASSIFIER_F_CIDR4)) {
-                struct classifier_lpm4 k = { .prefixlen = 64, .fault_key = bpf_htonl(s->fault_key) };
-
-                if (!(s->flags & CLASSIFIER_F_CIDR4_LPM))
-                        return hash_matches(s, p);
-                __builtin_memcpy(k.addr, p->addr, 4);
-                return bpf_map_lookup_elem(&cidrs4, &k) != 0;
-        }
-        if (p->family == 6 && (s->flags & CLASSIFIER_F_CIDR6)) {
-                struct classifier_lpm6 k = { .prefixlen = 160, .fault_key = bpf_htonl(s->fault_key) };
-
-                if (!(s->flags & CLASSIFIER_F_CIDR6_LPM))
-                        return hash_matches(s, p);
-                __builtin_memcpy(k.addr, p->addr, 16);
-                return bpf_map_lookup_elem(&cidrs6, &k) != 0;
-        }
+        if (p->family == 4 && (s->flags & CLASSIFIER_F_CIDR4))
+                return (s->flags & CLASSIFIER_F_CIDR4_LPM) ? lpm4_matches(s, p) : hash_matches(s, p);
+        if (p->family == 6 && (s->flags & CLASSIFIER_F_CIDR6))
+                return (s->flags & CLASSIFIER_F_CIDR6_LPM) ? lpm6_matches(s, p) : hash_matches(s, p);
         return 0;
 }
 

@@ -32,20 +32,8 @@ void ifb_name(int parent_ifindex, char *buf, size_t len) {
                 buf[i] = tmp[--n], buf[i + 1] = 0;
 }
 
-static struct nlmsghdr *link_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex) {
-        struct nlmsghdr *nlh = rtnl_message(r, type, flags);
-        struct ifinfomsg *ifi;
-
-        if (!nlh)
-                return NULL;
-        ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-        ifi->ifi_family = AF_UNSPEC;
-        ifi->ifi_index = ifindex;
-        return nlh;
-}
-
 int ifb_queue_create(Rtnl *r, const char *name) {
-        struct nlmsghdr *nlh = link_message(r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+        struct nlmsghdr *nlh = rtnl_link_message(r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
         struct nlattr *info;
 
         if (!nlh)
@@ -58,7 +46,7 @@ int ifb_queue_create(Rtnl *r, const char *name) {
 }
 
 int ifb_queue_up(Rtnl *r, int ifindex) {
-        struct nlmsghdr *nlh = link_message(r, RTM_NEWLINK, 0, ifindex);
+        struct nlmsghdr *nlh = rtnl_link_message(r, RTM_NEWLINK, 0, ifindex);
         struct ifinfomsg *ifi;
 
         if (!nlh)
@@ -70,7 +58,7 @@ int ifb_queue_up(Rtnl *r, int ifindex) {
 }
 
 int ifb_queue_delete(Rtnl *r, int ifindex, const char *name) {
-        struct nlmsghdr *nlh = link_message(r, RTM_DELLINK, 0, ifindex);
+        struct nlmsghdr *nlh = rtnl_link_message(r, RTM_DELLINK, 0, ifindex);
 
         if (!nlh)
                 return -ENOBUFS;

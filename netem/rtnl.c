@@ -117,19 +117,33 @@ struct nlmsghdr *rtnl_message(Rtnl *r, uint16_t type, uint16_t flags) {
         return nlh;
 }
 
+/* A message in the batch with its family header (tcmsg, ifinfomsg) zeroed in place. */
+static struct nlmsghdr *message_with_header(Rtnl *r, uint16_t type, uint16_t flags, size_t header_len,
+                                            void **ret_header) {
+        struct nlmsghdr *nlh = rtnl_message(r, type, flags);
+
+        if (nlh)
+                *ret_header = mnl_nlmsg_put_extra_header(nlh, header_len);
+        return nlh;
+}
+
 struct nlmsghdr *rtnl_tc_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent,
                                  uint32_t handle, uint32_t info) {
-        struct nlmsghdr *nlh = rtnl_message(r, type, flags);
         struct tcmsg *tcm;
+        struct nlmsghdr *nlh = message_with_header(r, type, flags, sizeof(*tcm), (void **) &tcm);
 
-        if (!nlh)
-                return NULL;
-        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-        tcm->tcm_family = AF_UNSPEC;
-        tcm->tcm_ifindex = ifindex;
-        tcm->tcm_parent = parent;
-        tcm->tcm_handle = handle;
-        tcm->tcm_info = info;
+        if (nlh)
+                *tcm = (struct tcmsg) { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = parent,
+                                        .tcm_handle = handle, .tcm_info = info };
+        return nlh;
+}
+
+struct nlmsghdr *rtnl_link_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex) {
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh = message_with_header(r, type, flags, sizeof(*ifi), (void **) &ifi);
+
+        if (nlh)
+                *ifi = (struct ifinfomsg) { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
         return nlh;
 }
 

@@ -47,6 +47,8 @@ struct nlmsghdr *rtnl_message(Rtnl *r, uint16_t type, uint16_t flags);
 /* A traffic-control message (qdisc, class, filter) in the batch: the tcmsg header filled in, attributes to follow. */
 struct nlmsghdr *rtnl_tc_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex, uint32_t parent,
                                  uint32_t handle, uint32_t info);
+/* A link message (RTM_NEWLINK, RTM_DELLINK) in the batch: the ifinfomsg header filled in, attributes to follow. */
+struct nlmsghdr *rtnl_link_message(Rtnl *r, uint16_t type, uint16_t flags, int ifindex);
 /* Room left in the buffer for the message being built, for encoders that check sizes. */
 size_t rtnl_message_room(Rtnl *r, const struct nlmsghdr *nlh);
 unsigned rtnl_batch_size(Rtnl *r);
