@@ -14,25 +14,13 @@
 
 #include "macro.h"
 #include "spec.h"
+#include "strv.h"
 #include "units.h"
 
 /* The longest path open(2) takes, without its NUL. */
 #define NETNS_PATH_MAX 4095
-
-/* Distribution names as tc spells them. netem.c owns netem_dist_*_string(); proto stays free of libnetem. */
-static const char *const dist_names[_NETEM_DIST_MAX] = {
-        [NETEM_DIST_UNIFORM] = "uniform",
-        [NETEM_DIST_NORMAL] = "normal",
-        [NETEM_DIST_PARETO] = "pareto",
-        [NETEM_DIST_PARETONORMAL] = "paretonormal",
-};
-
-static NetemDist dist_from_string(const char *s) {
-        for (int d = 0; d < _NETEM_DIST_MAX; d++)
-                if (strcmp(s, dist_names[d]) == 0)
-                        return (NetemDist) d;
-        return _NETEM_DIST_INVALID;
-}
+/* IFNAMSIZ, without <net/if.h>: it clashes with <linux/if.h> in the files that include both. */
+#define IFNAMSIZ_ 16
 
 /* Copy at most size-1 bytes, cutting before a UTF-8 continuation byte so a long member name stays valid text. */
 static void copy_truncated(char *dst, size_t size, const char *src) {
@@ -182,63 +170,14 @@ static int json_rate(const cJSON *v, const char *field, uint64_t *ret, SpecError
 static int json_distribution(const cJSON *v, const char *field, NetemDist *ret, SpecError *err) {
         NetemDist d;
 
-        if (!cJSON_IsString(v) || (d = dist_from_string(v->valuestring)) < 0)
+        if (!cJSON_IsString(v) || (d = netem_dist_from_string(v->valuestring)) < 0)
                 return spec_error_set(err, field, "must be one of uniform, normal, pareto, paretonormal");
 
         *ret = d;
         return 0;
 }
 
-typedef enum NetemValueKind {
-        NETEM_VALUE_DURATION,
-        NETEM_VALUE_PERCENT,
-        NETEM_VALUE_DISTRIBUTION,
-        NETEM_VALUE_GAP,
-        NETEM_VALUE_RATE,
-        NETEM_VALUE_LIMIT,
-} NetemValueKind;
-
-/* In the order fault_spec_to_json() writes them. */
-static const struct NetemMember {
-        const char *name;
-        uint32_t flag;
-        NetemValueKind kind;
-        size_t offset;
-        uint32_t requires;      /* another member that must be present, 0 for none */
-} netem_members[] = {
-        { "latency", NETEM_HAS_LATENCY, NETEM_VALUE_DURATION, offsetof(NetemParams, latency_ns), 0 },
-        { "jitter", NETEM_HAS_JITTER, NETEM_VALUE_DURATION, offsetof(NetemParams, jitter_ns), NETEM_HAS_LATENCY },
-        { "correlation", NETEM_HAS_CORRELATION, NETEM_VALUE_PERCENT, offsetof(NetemParams, correlation),
-          NETEM_HAS_LATENCY },
-        { "distribution", NETEM_HAS_DISTRIBUTION, NETEM_VALUE_DISTRIBUTION, offsetof(NetemParams, distribution),
-          NETEM_HAS_LATENCY },
-        { "loss", NETEM_HAS_LOSS, NETEM_VALUE_PERCENT, offsetof(NetemParams, loss), 0 },
-        { "loss_correlation", NETEM_HAS_LOSS_CORR, NETEM_VALUE_PERCENT, offsetof(NetemParams, loss_corr),
-          NETEM_HAS_LOSS },
-        { "duplicate", NETEM_HAS_DUPLICATE, NETEM_VALUE_PERCENT, offsetof(NetemParams, duplicate), 0 },
-        { "duplicate_correlation", NETEM_HAS_DUPLICATE_CORR, NETEM_VALUE_PERCENT,
-          offsetof(NetemParams, duplicate_corr), NETEM_HAS_DUPLICATE },
-        { "corrupt", NETEM_HAS_CORRUPT, NETEM_VALUE_PERCENT, offsetof(NetemParams, corrupt), 0 },
-        { "corrupt_correlation", NETEM_HAS_CORRUPT_CORR, NETEM_VALUE_PERCENT, offsetof(NetemParams, corrupt_corr),
-          NETEM_HAS_CORRUPT },
-        /* sch_netem.c only reorders packets it would otherwise delay: tc refuses reorder without a delay. */
-        { "reorder", NETEM_HAS_REORDER, NETEM_VALUE_PERCENT, offsetof(NetemParams, reorder), NETEM_HAS_LATENCY },
-        { "reorder_correlation", NETEM_HAS_REORDER_CORR, NETEM_VALUE_PERCENT, offsetof(NetemParams, reorder_corr),
-          NETEM_HAS_REORDER },
-        /* tc: "gap specified without reorder probability". */
-        { "gap", NETEM_HAS_GAP, NETEM_VALUE_GAP, offsetof(NetemParams, gap), NETEM_HAS_REORDER },
-        { "rate", NETEM_HAS_RATE, NETEM_VALUE_RATE, offsetof(NetemParams, rate_Bps), 0 },
-        { "limit", NETEM_HAS_LIMIT, NETEM_VALUE_LIMIT, offsetof(NetemParams, limit), 0 },
-};
-
-static const struct NetemMember *netem_member_by_flag(uint32_t flag) {
-        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++)
-                if (netem_members[i].flag == flag)
-                        return &netem_members[i];
-        return NULL;
-}
-
-static int netem_member_from_json(const struct NetemMember *m, const cJSON *v, const char *field, NetemParams *p,
+static int netem_member_from_json(const NetemMember *m, const cJSON *v, const char *field, NetemParams *p,
                                   SpecError *err) {
         void *dst = (uint8_t *) p + m->offset;
 
@@ -255,6 +194,8 @@ static int netem_member_from_json(const struct NetemMember *m, const cJSON *v, c
                 return json_rate(v, field, dst, err);
         case NETEM_VALUE_LIMIT:
                 return json_u32(v, field, 1, dst, err);
+        default:
+                break;
         }
         return spec_error_set(err, field, "unsupported");
 }
@@ -270,14 +211,9 @@ static int netem_from_json(const cJSON *o, NetemParams *ret, SpecError *err) {
                 return spec_error_set(err, "netem", "must have at least one member");
 
         cJSON_ArrayForEach(c, o) {
-                const struct NetemMember *m = NULL;
+                const NetemMember *m = netem_member_by_name(c->string);
                 char field[FIELD_MAX];
 
-                for (size_t i = 0; i < ELEMENTSOF(netem_members); i++)
-                        if (strcmp(c->string, netem_members[i].name) == 0) {
-                                m = &netem_members[i];
-                                break;
-                        }
                 if (!m)
                         return unknown_member(err, "netem", c->string);
 
@@ -292,8 +228,7 @@ static int netem_from_json(const cJSON *o, NetemParams *ret, SpecError *err) {
         }
 
         /* Checked after all members are in, so the verdict does not depend on their order. */
-        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++) {
-                const struct NetemMember *m = &netem_members[i];
+        NETEM_MEMBER_FOREACH(m) {
                 char field[FIELD_MAX];
 
                 if (!(p.set & m->flag))
@@ -371,12 +306,6 @@ static bool ifname_valid(const char *s) {
                 if (*s == '/' || *s == ':' || isspace((unsigned char) *s))
                         return false;
         return true;
-}
-
-static void strv_free(char **l) {
-        STRV_FOREACH(s, l)
-                free(*s);
-        free(l);
 }
 
 #define IFNAME_REASON "must be an interface name: 1 to 15 bytes, without '/', ':' or spaces"
@@ -680,13 +609,8 @@ static const char *match_protocol_to_string(uint8_t protocol) {
         return NULL;
 }
 
-static void match_done(FaultMatch *m) {
-        free(m->cidrs);
-        *m = (FaultMatch) {};
-}
-
 static int match_from_json(const cJSON *o, FaultMatch *ret, SpecError *err) {
-        _cleanup_(match_done) FaultMatch m = {};
+        _cleanup_(fault_match_done) FaultMatch m = {};
         bool have_cidrs = false, have_ports = false, have_protocol = false;
         const cJSON *c;
         int r;
@@ -851,8 +775,7 @@ static cJSON *netem_to_json(const NetemParams *p) {
         if (!o)
                 return NULL;
 
-        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++) {
-                const struct NetemMember *m = &netem_members[i];
+        NETEM_MEMBER_FOREACH(m) {
                 const void *src = (const uint8_t *) p + m->offset;
                 char buf[DURATION_STRING_MAX + RATE_STRING_MAX];
                 cJSON *v = NULL;
@@ -868,11 +791,9 @@ static cJSON *netem_to_json(const NetemParams *p) {
                 case NETEM_VALUE_PERCENT:
                         v = cJSON_CreateNumber(*(const double *) src);
                         break;
-                case NETEM_VALUE_DISTRIBUTION: {
-                        NetemDist d = *(const NetemDist *) src;
-                        v = cJSON_CreateString(d >= 0 && d < _NETEM_DIST_MAX ? dist_names[d] : "invalid");
+                case NETEM_VALUE_DISTRIBUTION:
+                        v = cJSON_CreateString(netem_dist_to_string(*(const NetemDist *) src) ?: "invalid");
                         break;
-                }
                 case NETEM_VALUE_GAP:
                 case NETEM_VALUE_LIMIT:
                         v = cJSON_CreateNumber(*(const uint32_t *) src);
@@ -880,6 +801,8 @@ static cJSON *netem_to_json(const NetemParams *p) {
                 case NETEM_VALUE_RATE:
                         if (format_rate_Bps(*(const uint64_t *) src, buf, sizeof buf))
                                 v = cJSON_CreateString(buf);
+                        break;
+                default:
                         break;
                 }
                 if (!v || !cJSON_AddItemToObject(o, m->name, v)) {
@@ -1001,120 +924,4 @@ cJSON *fault_spec_to_json(const FaultSpec *spec) {
 fail:
         cJSON_Delete(o);
         return NULL;
-}
-
-static bool target_equal(const FaultTarget *a, const FaultTarget *b) {
-        if (a->kind != b->kind)
-                return false;
-        switch (a->kind) {
-        case TARGET_PID:
-                return a->pid == b->pid;
-        case TARGET_NETNS:
-                return a->netns && b->netns && strcmp(a->netns, b->netns) == 0;
-        default:
-                return true;
-        }
-}
-
-static bool devices_equal(const FaultSpec *a, const FaultSpec *b) {
-        if (!a->devices || !b->devices)
-                return !a->devices && !b->devices;
-        if (a->n_devices != b->n_devices)
-                return false;
-
-        /* Both lists are duplicate-free, so equal sizes plus inclusion is set equality. */
-        STRV_FOREACH(x, a->devices) {
-                bool found = false;
-                STRV_FOREACH(y, b->devices)
-                        if (strcmp(*x, *y) == 0) {
-                                found = true;
-                                break;
-                        }
-                if (!found)
-                        return false;
-        }
-        return true;
-}
-
-static bool netem_equal(const NetemParams *a, const NetemParams *b) {
-        if (a->set != b->set)
-                return false;
-
-        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++) {
-                const struct NetemMember *m = &netem_members[i];
-                const void *x = (const uint8_t *) a + m->offset, *y = (const uint8_t *) b + m->offset;
-                bool eq = true;
-
-                if (!(a->set & m->flag))
-                        continue;
-                switch (m->kind) {
-                case NETEM_VALUE_DURATION:
-                        eq = *(const int64_t *) x == *(const int64_t *) y;
-                        break;
-                case NETEM_VALUE_PERCENT:
-                        eq = *(const double *) x == *(const double *) y;
-                        break;
-                case NETEM_VALUE_DISTRIBUTION:
-                        eq = *(const NetemDist *) x == *(const NetemDist *) y;
-                        break;
-                case NETEM_VALUE_GAP:
-                case NETEM_VALUE_LIMIT:
-                        eq = *(const uint32_t *) x == *(const uint32_t *) y;
-                        break;
-                case NETEM_VALUE_RATE:
-                        eq = *(const uint64_t *) x == *(const uint64_t *) y;
-                        break;
-                }
-                if (!eq)
-                        return false;
-        }
-        return true;
-}
-
-/* In order: the decoder of match is expected to hand over a canonical (sorted, duplicate-free) list. */
-static bool match_equal(const FaultMatch *a, const FaultMatch *b) {
-        if (a->n_cidrs != b->n_cidrs || a->n_ports != b->n_ports || a->protocol != b->protocol)
-                return false;
-        for (size_t i = 0; i < a->n_cidrs; i++)
-                if (!cidr_equal(&a->cidrs[i], &b->cidrs[i]))
-                        return false;
-        for (size_t i = 0; i < a->n_ports && i < MATCH_PORT_RANGES_MAX; i++)
-                if (a->ports[i].lo != b->ports[i].lo || a->ports[i].hi != b->ports[i].hi)
-                        return false;
-        return true;
-}
-
-bool fault_spec_equal(const FaultSpec *a, const FaultSpec *b) {
-        if (a == b)
-                return true;
-        if (!a || !b)
-                return false;
-
-        return target_equal(&a->target, &b->target) &&
-                devices_equal(a, b) &&
-                netem_equal(&a->netem, &b->netem) &&
-                match_equal(&a->match, &b->match) &&
-                a->direction == b->direction &&
-                a->partition == b->partition &&
-                a->duration_ns == b->duration_ns;
-}
-
-static const char *const direction_names[_DIRECTION_MAX] = {
-        [DIRECTION_EGRESS] = "egress",
-        [DIRECTION_INGRESS] = "ingress",
-        [DIRECTION_BOTH] = "both",
-};
-
-const char *fault_direction_to_string(FaultDirection d) {
-        return d >= 0 && d < _DIRECTION_MAX ? direction_names[d] : NULL;
-}
-
-void fault_spec_done(FaultSpec *spec) {
-        if (!spec)
-                return;
-
-        free(spec->target.netns);
-        strv_free(spec->devices);
-        match_done(&spec->match);
-        *spec = (FaultSpec) {};
 }
