@@ -27,26 +27,30 @@ Buf *buf_free(Buf *b) {
         return NULL;
 }
 
-/* Room for n more bytes and the NUL after them. Doubling keeps a long run of small appends linear. */
-static int buf_reserve(Buf *b, size_t n) {
-        size_t need, cap;
+int buf_grow(char **data, size_t *cap, size_t need, size_t min) {
+        size_t c;
         char *p;
 
-        if (n > SIZE_MAX - 1 - b->len)
-                return -ENOMEM;
-        need = b->len + n + 1;
-        if (b->data && need <= b->cap)
+        if (need <= *cap)
                 return 0;
 
-        cap = b->cap > BUF_CAP_MIN ? b->cap : BUF_CAP_MIN;
-        while (cap < need)
-                cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-        p = realloc(b->data, cap);
+        /* Doubling keeps a long run of small appends linear. */
+        c = *cap > min ? *cap : min;
+        while (c < need)
+                c = c > SIZE_MAX / 2 ? need : c * 2;
+        p = realloc(*data, c);
         if (!p)
                 return -ENOMEM;
-        b->data = p;
-        b->cap = cap;
+        *data = p;
+        *cap = c;
         return 0;
+}
+
+/* Room for n more bytes and the NUL after them. */
+static int buf_reserve(Buf *b, size_t n) {
+        if (n > SIZE_MAX - 1 - b->len)
+                return -ENOMEM;
+        return buf_grow(&b->data, &b->cap, b->len + n + 1, BUF_CAP_MIN);
 }
 
 int buf_append(Buf *b, const void *data, size_t n) {

@@ -34,3 +34,7 @@ void buf_consume(Buf *b, size_t n);
 char *buf_take(Buf *b);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Buf *, buf_free);
+
+/* Buf's growth on its own, for a buffer that keeps other bookkeeping (LineBuffer): make *data hold at least need
+ * bytes, doubling *cap from at least min. Returns 0, or -ENOMEM with *data and *cap unchanged. */
+int buf_grow(char **data, size_t *cap, size_t need, size_t min);
