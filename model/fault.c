@@ -5,6 +5,7 @@
 
 #include "fault.h"
 #include "macro.h"
+#include "string-table.h"
 #include "strv.h"
 
 const char *fault_target_describe(const FaultTarget *t, char *buf, size_t len) {
@@ -21,9 +22,7 @@ static const char *const direction_names[_DIRECTION_MAX] = {
         [DIRECTION_BOTH] = "both",
 };
 
-const char *fault_direction_to_string(FaultDirection d) {
-        return d >= 0 && d < _DIRECTION_MAX ? direction_names[d] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(fault_direction, FaultDirection, direction_names);
 
 static bool target_equal(const FaultTarget *a, const FaultTarget *b) {
         if (a->kind != b->kind)

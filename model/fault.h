@@ -9,6 +9,7 @@
 
 #include "cidr.h"
 #include "netem-params.h"
+#include "string-table.h"
 
 /* A fault as the agent holds it: where (target, devices, direction), which packets (match) and what happens to
  * them (netem or partition), for how long. Decoded from JSON in proto/spec.h, applied by agent/. */
@@ -43,7 +44,8 @@ typedef enum FaultDirection {
         _DIRECTION_INVALID = -EINVAL,
 } FaultDirection;
 
-const char *fault_direction_to_string(FaultDirection d);
+/* fault_direction_to_string(), fault_direction_from_string(): "egress", "ingress", "both". */
+DECLARE_STRING_TABLE_LOOKUP(fault_direction, FaultDirection);
 
 typedef struct PortRange {
         uint16_t lo, hi;

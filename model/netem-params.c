@@ -3,6 +3,7 @@
 
 #include "macro.h"
 #include "netem-params.h"
+#include "string-table.h"
 
 static const char *const netem_dist_names[_NETEM_DIST_MAX] = {
         [NETEM_DIST_UNIFORM] = "uniform",
@@ -11,20 +12,7 @@ static const char *const netem_dist_names[_NETEM_DIST_MAX] = {
         [NETEM_DIST_PARETONORMAL] = "paretonormal",
 };
 
-const char *netem_dist_to_string(NetemDist d) {
-        if (d < 0 || d >= _NETEM_DIST_MAX)
-                return NULL;
-        return netem_dist_names[d];
-}
-
-NetemDist netem_dist_from_string(const char *s) {
-        if (!s)
-                return _NETEM_DIST_INVALID;
-        for (size_t i = 0; i < ELEMENTSOF(netem_dist_names); i++)
-                if (strcmp(s, netem_dist_names[i]) == 0)
-                        return (NetemDist) i;
-        return _NETEM_DIST_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(netem_dist, NetemDist, netem_dist_names);
 
 #define MEMBER(n, f, k, field, req) \
         { .name = n, .flag = f, .kind = k, .offset = offsetof(NetemParams, field), .requires = req }
@@ -50,6 +38,8 @@ const NetemMember netem_members[] = {
         MEMBER("limit", NETEM_HAS_LIMIT, NETEM_VALUE_LIMIT, limit, 0),
         {},
 };
+
+#undef MEMBER
 
 const NetemMember *netem_member_by_name(const char *name) {
         NETEM_MEMBER_FOREACH(m)

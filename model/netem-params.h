@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "string-table.h"
+
 /* What a netem fault asks of sch_netem, in the units the JSON-RPC API and the kernel share (ns, percents, bytes
  * per second). netem/ encodes it for the kernel, proto/ decodes it from fault.apply params. */
 
@@ -18,9 +20,9 @@ typedef enum NetemDist {
         _NETEM_DIST_INVALID = -EINVAL,
 } NetemDist;
 
-/* The names tc gives the distributions, which are also the names of iproute2's *.dist files. */
-const char *netem_dist_to_string(NetemDist d);
-NetemDist netem_dist_from_string(const char *s);
+/* netem_dist_to_string(), netem_dist_from_string(): the names tc gives the distributions, which are also the names
+ * of iproute2's *.dist files. */
+DECLARE_STRING_TABLE_LOOKUP(netem_dist, NetemDist);
 
 /* Which members of NetemParams were given. */
 enum {
