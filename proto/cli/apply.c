@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 
 /* apply: flag -> member of the params. */
@@ -73,49 +74,46 @@ static int append_string(cJSON *o, const char *name, const char *value) {
         return 0;
 }
 
+/* The request must fit one protocol line anyway. Reading stops at twice that; a file below it goes out and the
+ * agent refuses a line that is too long with its own error. */
+#define PARAMS_FILE_MAX (2 * (size_t) RPC_LINE_MAX)
+
+static int read_text(FILE *f, const char *path, Buf *ret) {
+        char chunk[4096];
+        size_t k;
+
+        while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
+                if (buf_append(ret, chunk, k) < 0)
+                        return EXIT_FAIL;
+                if (ret->len >= PARAMS_FILE_MAX) {
+                        fprintf(stderr, "chaoslet: %s: larger than %u bytes\n", path, RPC_LINE_MAX);
+                        return EXIT_FAIL;
+                }
+        }
+        if (ferror(f)) {
+                fprintf(stderr, "chaoslet: %s: read error\n", path);
+                return EXIT_FAIL;
+        }
+        return EXIT_OK;
+}
+
 static int read_params_file(const char *path, cJSON **ret) {
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, cap = 0;
+        _cleanup_(buf_done) Buf text = {};
         FILE *f;
+        int r;
 
         f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
         if (!f) {
                 fprintf(stderr, "chaoslet: %s: %s\n", path, strerror(errno));
                 return EXIT_FAIL;
         }
-        for (;;) {
-                if (n == cap) {
-                        /* The request must fit one protocol line anyway. */
-                        if (cap > RPC_LINE_MAX) {
-                                fprintf(stderr, "chaoslet: %s: larger than %u bytes\n", path, RPC_LINE_MAX);
-                                if (f != stdin)
-                                        fclose(f);
-                                return EXIT_FAIL;
-                        }
-                        cap = cap ? cap * 2 : 4096;
-                        char *b = realloc(buf, cap);
-                        if (!b) {
-                                if (f != stdin)
-                                        fclose(f);
-                                return EXIT_FAIL;
-                        }
-                        buf = b;
-                }
-                size_t k = fread(buf + n, 1, cap - n, f);
-                n += k;
-                if (k == 0)
-                        break;
-        }
-        bool failed = ferror(f);
+        r = read_text(f, path, &text);
         if (f != stdin)
                 fclose(f);
-        if (failed) {
-                fprintf(stderr, "chaoslet: %s: read error\n", path);
-                return EXIT_FAIL;
-        }
+        if (r != EXIT_OK)
+                return r;
 
-        buf[n] = '\0';         /* the loop above only stops with room to spare */
-        cJSON *p = cJSON_ParseWithOpts(buf, NULL, /* require_null_terminated= */ true);
+        cJSON *p = cJSON_ParseWithOpts(text.data ?: "", NULL, /* require_null_terminated= */ true);
         if (!cJSON_IsObject(p)) {
                 cJSON_Delete(p);
                 fprintf(stderr, "chaoslet: %s: not a JSON object with fault.apply params\n", path);

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The human-readable output of each command; --json prints the agent's result as it is instead. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "units.h"
 
@@ -85,81 +85,42 @@ static const char *get_str(const cJSON *o, const char *name) {
         return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* A growing string for table cells. */
-typedef struct Text {
-        char *s;
-        size_t n;
-} Text;
-
-static void text_add(Text *t, const char *fmt, ...) _printf_(2, 3);
-static void text_add(Text *t, const char *fmt, ...) {
-        va_list ap;
-        char *add = NULL, *s;
-        int k;
-
-        va_start(ap, fmt);
-        k = vasprintf(&add, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-                return;
-        s = realloc(t->s, t->n + (size_t) k + 1);
-        if (!s) {
-                free(add);
-                return;
-        }
-        memcpy(s + t->n, add, (size_t) k + 1);
-        t->s = s;
-        t->n += (size_t) k;
-        free(add);
-}
-
-static char *target_text(const cJSON *target) {
+/* "pid 42 (inode 4026531840)" for one fault, "pid:42" (as the agent's log names targets) in a list. */
+static char *target_text(const cJSON *target, bool brief) {
         const cJSON *pid = get(target, "pid"), *netns = get(target, "netns"), *ino = get(target, "netns_inode");
-        Text t = {};
+        const char *sep = brief ? ":" : " ";
+        Buf t = {};
 
         if (cJSON_IsNumber(pid))
-                text_add(&t, "pid %.0f", pid->valuedouble);
+                buf_appendf(&t, "pid%s%.0f", sep, pid->valuedouble);
         else if (cJSON_IsString(netns))
-                text_add(&t, "netns %s", netns->valuestring);
+                buf_appendf(&t, "netns%s%s", sep, netns->valuestring);
         else
-                text_add(&t, "-");
-        if (cJSON_IsNumber(ino))
-                text_add(&t, " (inode %.0f)", ino->valuedouble);
-        return t.s;
-}
-
-static char *target_short(const cJSON *target) {
-        const cJSON *pid = get(target, "pid"), *netns = get(target, "netns");
-        Text t = {};
-
-        if (cJSON_IsNumber(pid))
-                text_add(&t, "pid:%.0f", pid->valuedouble);
-        else if (cJSON_IsString(netns))
-                text_add(&t, "netns:%s", netns->valuestring);
-        else
-                text_add(&t, "-");
-        return t.s;
+                buf_appendf(&t, "-");
+        if (!brief && cJSON_IsNumber(ino))
+                buf_appendf(&t, " (inode %.0f)", ino->valuedouble);
+        return buf_take(&t);
 }
 
 /* The strings and numbers of an array joined by sep, the first max of them and a count of the rest. */
 static char *strings_text(const cJSON *a, const char *sep, size_t max) {
         const cJSON *v;
         size_t i = 0;
-        Text t = {};
+        Buf t = {};
 
         cJSON_ArrayForEach(v, a) {
                 if (i++ >= max)
                         continue;
                 if (cJSON_IsString(v))
-                        text_add(&t, "%s%s", t.n > 0 ? sep : "", v->valuestring);
+                        buf_appendf(&t, "%s%s", t.len > 0 ? sep : "", v->valuestring);
                 else if (cJSON_IsNumber(v))
-                        text_add(&t, "%s%.0f", t.n > 0 ? sep : "", v->valuedouble);
+                        buf_appendf(&t, "%s%.0f", t.len > 0 ? sep : "", v->valuedouble);
         }
         if (i > max)
-                text_add(&t, "%s(+%zu more)", t.n > 0 ? " " : "", i - max);
-        if (t.n == 0)
-                text_add(&t, "-");
-        return t.s;
+                buf_appendf(&t, "%s(+%zu more)", t.len > 0 ? " " : "", i - max);
+        if (t.len == 0)
+                buf_appendf(&t, "-");
+        return buf_take(&t);
 }
 
 static char *devices_text(const cJSON *devices, const char *sep) {
@@ -169,21 +130,21 @@ static char *devices_text(const cJSON *devices, const char *sep) {
 /* "cidrs=10.96.0.0/12 ports=80,8000-8100 protocol=tcp"; a match of 65,536 CIDRs shows the first few. */
 static char *match_text(const cJSON *spec, size_t max_cidrs) {
         const cJSON *match = get(spec, "match"), *cidrs = get(match, "cidrs"), *ports = get(match, "ports");
-        Text t = {};
+        Buf t = {};
 
         if (cJSON_IsArray(cidrs)) {
                 _cleanup_free_ char *c = strings_text(cidrs, ",", max_cidrs);
-                text_add(&t, "cidrs=%s", c ?: "?");
+                buf_appendf(&t, "cidrs=%s", c ?: "?");
         }
         if (cJSON_IsArray(ports)) {
                 _cleanup_free_ char *p = strings_text(ports, ",", SIZE_MAX);
-                text_add(&t, "%sports=%s", t.n > 0 ? " " : "", p ?: "?");
+                buf_appendf(&t, "%sports=%s", t.len > 0 ? " " : "", p ?: "?");
         }
         if (get_str(match, "protocol"))
-                text_add(&t, "%sprotocol=%s", t.n > 0 ? " " : "", get_str(match, "protocol"));
-        if (t.n == 0)
-                text_add(&t, "all traffic");
-        return t.s;
+                buf_appendf(&t, "%sprotocol=%s", t.len > 0 ? " " : "", get_str(match, "protocol"));
+        if (t.len == 0)
+                buf_appendf(&t, "all traffic");
+        return buf_take(&t);
 }
 
 static char *counter_text(const cJSON *counters, const char *name) {
@@ -199,24 +160,25 @@ static char *counter_text(const cJSON *counters, const char *name) {
 /* "latency=90ms jitter=10ms loss=25%" from a normalised spec. */
 static char *netem_text(const cJSON *spec) {
         const cJSON *netem = get(spec, "netem"), *m;
-        Text t = {};
+        Buf t = {};
 
         cJSON_ArrayForEach(m, netem) {
                 bool percent = cJSON_IsNumber(m) && strcmp(m->string, "gap") != 0 && strcmp(m->string, "limit") != 0;
                 _cleanup_free_ char *v = value_to_text(m);
 
-                text_add(&t, "%s%s=%s%s", t.n > 0 ? " " : "", m->string, v ?: "?", percent ? "%" : "");
+                buf_appendf(&t, "%s%s=%s%s", t.len > 0 ? " " : "", m->string, v ?: "?", percent ? "%" : "");
         }
-        if (t.n == 0)
-                text_add(&t, "-");
-        return t.s;
+        if (t.len == 0)
+                buf_appendf(&t, "-");
+        return buf_take(&t);
 }
 
 #define FAULT_CIDRS_SHOWN 8
 
 void cli_print_fault(const cJSON *f) {
         const cJSON *spec = get(f, "spec"), *counters = get(f, "counters");
-        _cleanup_free_ char *target = target_text(get(f, "target")), *devices = devices_text(get(f, "devices"), " "),
+        _cleanup_free_ char *target = target_text(get(f, "target"), /* brief= */ false),
+                            *devices = devices_text(get(f, "devices"), " "),
                             *match = match_text(spec, FAULT_CIDRS_SHOWN), *netem = netem_text(spec);
 
         print_kv("id", get_str(f, "id"));
@@ -237,28 +199,27 @@ void cli_print_fault(const cJSON *f) {
                 _cleanup_free_ char *mp = counter_text(counters, "matched_packets"),
                                     *mb = counter_text(counters, "matched_bytes"),
                                     *dp = counter_text(counters, "dropped_packets");
-                Text t = {};
+                _cleanup_(buf_done) Buf t = {};
 
-                text_add(&t, "%s packets (%s bytes) matched, %s dropped", mp ?: "-", mb ?: "-", dp ?: "-");
-                print_kv("counters", t.s);
-                free(t.s);
+                buf_appendf(&t, "%s packets (%s bytes) matched, %s dropped", mp ?: "-", mb ?: "-", dp ?: "-");
+                print_kv("counters", t.data);
         }
 }
 
 void cli_print_info(const cJSON *info) {
         const cJSON *kernel = get(info, "kernel"), *features = get(kernel, "features"), *faults = get(info, "faults"),
                     *active = get(faults, "active"), *uptime = get(info, "uptime_s"), *f;
-        Text have = {}, missing = {};
+        _cleanup_(buf_done) Buf have = {}, missing = {};
         char buf[DURATION_STRING_MAX];
 
         cJSON_ArrayForEach(f, features)
-                text_add(cJSON_IsTrue(f) ? &have : &missing, "%s%s", (cJSON_IsTrue(f) ? have.n : missing.n) ? " " : "",
-                         f->string);
+                buf_appendf(cJSON_IsTrue(f) ? &have : &missing, "%s%s",
+                            (cJSON_IsTrue(f) ? have.len : missing.len) ? " " : "", f->string);
 
         print_kv("version", get_str(info, "version"));
         print_kv("kernel", get_str(kernel, "release"));
-        print_kv("features", have.s ?: "none");
-        print_kv("missing", missing.s ?: "none");
+        print_kv("features", have.data ?: "none");
+        print_kv("missing", missing.data ?: "none");
         if (cJSON_IsArray(get(info, "capabilities"))) {
                 _cleanup_free_ char *caps = strings_text(get(info, "capabilities"), " ", SIZE_MAX);
                 print_kv("capabilities", caps);
@@ -272,9 +233,6 @@ void cli_print_info(const cJSON *info) {
                 print_kv("uptime", format_duration_ns((int64_t) (uptime->valuedouble * 1e9), buf, sizeof buf));
         else
                 print_kv("uptime", NULL);
-
-        free(have.s);
-        free(missing.s);
 }
 
 #define LIST_COLUMNS 10
@@ -302,7 +260,7 @@ void cli_print_list(const cJSON *result) {
         cJSON_ArrayForEach(f, faults) {
                 cells[i][0] = value_to_text(get(f, "id"));
                 cells[i][1] = value_to_text(get(f, "state"));
-                cells[i][2] = target_short(get(f, "target"));
+                cells[i][2] = target_text(get(f, "target"), /* brief= */ true);
                 cells[i][3] = devices_text(get(f, "devices"), ",");
                 cells[i][4] = strdup(get_str(get(f, "spec"), "direction") ?: "egress");
                 cells[i][5] = value_to_text(get(f, "expires_at"));
