@@ -17,28 +17,6 @@
 /* Kernel psched ticks are 64 ns (PSCHED_SHIFT, include/net/pkt_sched.h). */
 #define NETEM_PSCHED_SHIFT 6
 
-static const char *const netem_dist_table_names[_NETEM_DIST_MAX] = {
-        [NETEM_DIST_UNIFORM] = "uniform",
-        [NETEM_DIST_NORMAL] = "normal",
-        [NETEM_DIST_PARETO] = "pareto",
-        [NETEM_DIST_PARETONORMAL] = "paretonormal",
-};
-
-const char *netem_dist_to_string(NetemDist d) {
-        if (d < 0 || d >= _NETEM_DIST_MAX)
-                return NULL;
-        return netem_dist_table_names[d];
-}
-
-NetemDist netem_dist_from_string(const char *s) {
-        if (!s)
-                return _NETEM_DIST_INVALID;
-        for (size_t i = 0; i < ELEMENTSOF(netem_dist_table_names); i++)
-                if (strcmp(s, netem_dist_table_names[i]) == 0)
-                        return (NetemDist) i;
-        return _NETEM_DIST_INVALID;
-}
-
 uint32_t netem_percent_to_prob(double percent) {
         /* Same operations in the same order as tc (parse_percent() divides by 100, set_percent() multiplies by
          * UINT32_MAX and rounds to nearest-even with rint()), so equal inputs give bit-identical probabilities.

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/param.h>
 
+#include "buf.h"
 #include "jsonrpc.h"
 #include "macro.h"
 
@@ -385,6 +386,8 @@ void line_buffer_done(LineBuffer *b) {
 }
 
 int line_buffer_append(LineBuffer *b, const void *p, size_t n) {
+        int r;
+
         if (n == 0)
                 return 0;
 
@@ -396,22 +399,11 @@ int line_buffer_append(LineBuffer *b, const void *p, size_t n) {
                 b->start = 0;
         }
 
-        if (b->cap - b->len < n) {
-                size_t need, cap;
-                char *d;
-
-                if (n > SIZE_MAX - b->len)
-                        return -ENOMEM;
-                need = b->len + n;
-                cap = MAX(b->cap, (size_t) 4096);
-                while (cap < need)
-                        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-                d = realloc(b->data, cap);
-                if (!d)
-                        return -ENOMEM;
-                b->data = d;
-                b->cap = cap;
-        }
+        if (n > SIZE_MAX - b->len)
+                return -ENOMEM;
+        r = buf_grow(&b->data, &b->cap, b->len + n, 4096);
+        if (r < 0)
+                return r;
 
         memcpy(b->data + b->len, p, n);
         b->len += n;

@@ -1,340 +1,47 @@
 /* SPDX-License-Identifier: MIT */
+/* fault.apply params: the top-level members (id, target, devices, direction, partition, duration) here, netem
+ * and match in their own files. */
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <stdarg.h>
-#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "macro.h"
-#include "spec.h"
+#include "spec-internal.h"
+#include "strv.h"
 #include "units.h"
 
 /* The longest path open(2) takes, without its NUL. */
 #define NETNS_PATH_MAX 4095
+/* IFNAMSIZ, without <net/if.h>: it clashes with <linux/if.h> in the files that include both. */
+#define IFNAMSIZ_ 16
 
-/* Distribution names as tc spells them. netem.c owns netem_dist_*_string(); proto stays free of libnetem. */
-static const char *const dist_names[_NETEM_DIST_MAX] = {
-        [NETEM_DIST_UNIFORM] = "uniform",
-        [NETEM_DIST_NORMAL] = "normal",
-        [NETEM_DIST_PARETO] = "pareto",
-        [NETEM_DIST_PARETONORMAL] = "paretonormal",
+static const SpecMember target_members[] = {
+        { "pid" },
+        { "netns" },
 };
 
-static NetemDist dist_from_string(const char *s) {
-        for (int d = 0; d < _NETEM_DIST_MAX; d++)
-                if (strcmp(s, dist_names[d]) == 0)
-                        return (NetemDist) d;
-        return _NETEM_DIST_INVALID;
-}
-
-/* Copy at most size-1 bytes, cutting before a UTF-8 continuation byte so a long member name stays valid text. */
-static void copy_truncated(char *dst, size_t size, const char *src) {
-        size_t n = strlen(src);
-
-        if (n >= size) {
-                n = size - 1;
-                while (n > 0 && ((unsigned char) src[n] & 0xC0) == 0x80)
-                        n--;
-        }
-        memcpy(dst, src, n);
-        dst[n] = '\0';
-}
-
-int spec_error_set(SpecError *err, const char *field, const char *fmt, ...) {
-        va_list ap;
-
-        if (!err)
-                return -EINVAL;
-
-        copy_truncated(err->field, sizeof err->field, field ?: "");
-        va_start(ap, fmt);
-        vsnprintf(err->reason, sizeof err->reason, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
-
-/* "prefix.name", cut to fit SpecError.field. */
-static void field_join(char *buf, size_t size, const char *prefix, const char *name) {
-        char tmp[sizeof ((SpecError *) NULL)->field * 2];
-
-        snprintf(tmp, sizeof tmp, "%s.%s", prefix, name);
-        copy_truncated(buf, size, tmp);
-}
-
-#define FIELD_MAX sizeof(((SpecError *) NULL)->field)
-
-static int unknown_member(SpecError *err, const char *prefix, const char *name) {
-        char f[FIELD_MAX];
-
-        if (prefix)
-                field_join(f, sizeof f, prefix, name);
-        else
-                copy_truncated(f, sizeof f, name);
-        return spec_error_set(err, f, "unknown member");
-}
-
-static int duplicate_member(SpecError *err, const char *field) {
-        return spec_error_set(err, field, "duplicate member");
-}
-
-#define DURATION_REASON "must be a duration string such as \"90ms\""
-
-static int json_duration(const cJSON *v, const char *field, int64_t *ret_ns, SpecError *err) {
-        int64_t ns;
-        int r;
-
-        if (!cJSON_IsString(v))
-                return spec_error_set(err, field, DURATION_REASON);
-
-        r = parse_duration_ns(v->valuestring, &ns);
-        if (r == -ERANGE)
-                return spec_error_set(err, field, v->valuestring[0] == '-' ? "must not be negative" : "too large");
-        if (r < 0)
-                return spec_error_set(err, field, DURATION_REASON);
-
-        *ret_ns = ns;
-        return 0;
-}
-
-#define PERCENT_REASON "must be a percent from 0 to 100, as a number or a string such as \"25\""
-
-static int json_percent(const cJSON *v, const char *field, double *ret, SpecError *err) {
-        double d;
-        int r;
-
-        if (cJSON_IsNumber(v)) {
-                d = v->valuedouble;
-                if (!isfinite(d) || d < 0 || d > 100)
-                        return spec_error_set(err, field, "must be between 0 and 100");
-        } else if (cJSON_IsString(v)) {
-                r = parse_percent(v->valuestring, &d);
-                if (r == -ERANGE)
-                        return spec_error_set(err, field, "must be between 0 and 100");
-                if (r < 0)
-                        return spec_error_set(err, field, PERCENT_REASON);
-        } else
-                return spec_error_set(err, field, PERCENT_REASON);
-
-        *ret = d + 0.0;
-        return 0;
-}
-
-/* A count as a JSON integer or a decimal string (the CLI sends every value as a string), min..UINT32_MAX. */
-static int json_u32(const cJSON *v, const char *field, uint32_t min, uint32_t *ret, SpecError *err) {
-        const char *reason = min > 0 ? "must be a positive integer" : "must be a non-negative integer";
-        uint64_t u = 0;
-
-        if (cJSON_IsNumber(v)) {
-                double d = v->valuedouble;
-
-                if (!isfinite(d) || d != floor(d) || d < 0)
-                        return spec_error_set(err, field, "%s", reason);
-                if (d > UINT32_MAX)
-                        return spec_error_set(err, field, "must be at most %" PRIu32, UINT32_MAX);
-                u = (uint64_t) d;
-        } else if (cJSON_IsString(v)) {
-                const char *s = v->valuestring;
-
-                if (*s == '\0')
-                        return spec_error_set(err, field, "%s", reason);
-                for (; *s; s++) {
-                        if (*s < '0' || *s > '9')
-                                return spec_error_set(err, field, "%s", reason);
-                        u = u * 10 + (uint64_t) (*s - '0');
-                        if (u > UINT32_MAX)
-                                return spec_error_set(err, field, "must be at most %" PRIu32, UINT32_MAX);
-                }
-        } else
-                return spec_error_set(err, field, "%s", reason);
-
-        if (u < min)
-                return spec_error_set(err, field, "%s", reason);
-
-        *ret = (uint32_t) u;
-        return 0;
-}
-
-static int json_rate(const cJSON *v, const char *field, uint64_t *ret, SpecError *err) {
-        uint64_t Bps;
-        int r;
-
-        if (!cJSON_IsString(v))
-                return spec_error_set(err, field, "must be a rate string such as \"10mbit\"");
-
-        r = parse_rate_Bps(v->valuestring, &Bps);
-        if (r == -ERANGE)
-                return spec_error_set(err, field, "must be above zero and below 2^64 bytes per second");
-        if (r < 0)
-                return spec_error_set(err, field,
-                                      "must be a tc rate such as \"10mbit\", \"1gbit\" or \"500kbps\" (bps is bytes)");
-
-        *ret = Bps;
-        return 0;
-}
-
-static int json_distribution(const cJSON *v, const char *field, NetemDist *ret, SpecError *err) {
-        NetemDist d;
-
-        if (!cJSON_IsString(v) || (d = dist_from_string(v->valuestring)) < 0)
-                return spec_error_set(err, field, "must be one of uniform, normal, pareto, paretonormal");
-
-        *ret = d;
-        return 0;
-}
-
-typedef enum NetemValueKind {
-        NETEM_VALUE_DURATION,
-        NETEM_VALUE_PERCENT,
-        NETEM_VALUE_DISTRIBUTION,
-        NETEM_VALUE_GAP,
-        NETEM_VALUE_RATE,
-        NETEM_VALUE_LIMIT,
-} NetemValueKind;
-
-/* In the order fault_spec_to_json() writes them. */
-static const struct NetemMember {
-        const char *name;
-        uint32_t flag;
-        NetemValueKind kind;
-        size_t offset;
-        uint32_t requires;      /* another member that must be present, 0 for none */
-} netem_members[] = {
-        { "latency", NETEM_HAS_LATENCY, NETEM_VALUE_DURATION, offsetof(NetemParams, latency_ns), 0 },
-        { "jitter", NETEM_HAS_JITTER, NETEM_VALUE_DURATION, offsetof(NetemParams, jitter_ns), NETEM_HAS_LATENCY },
-        { "correlation", NETEM_HAS_CORRELATION, NETEM_VALUE_PERCENT, offsetof(NetemParams, correlation),
-          NETEM_HAS_LATENCY },
-        { "distribution", NETEM_HAS_DISTRIBUTION, NETEM_VALUE_DISTRIBUTION, offsetof(NetemParams, distribution),
-          NETEM_HAS_LATENCY },
-        { "loss", NETEM_HAS_LOSS, NETEM_VALUE_PERCENT, offsetof(NetemParams, loss), 0 },
-        { "loss_correlation", NETEM_HAS_LOSS_CORR, NETEM_VALUE_PERCENT, offsetof(NetemParams, loss_corr),
-          NETEM_HAS_LOSS },
-        { "duplicate", NETEM_HAS_DUPLICATE, NETEM_VALUE_PERCENT, offsetof(NetemParams, duplicate), 0 },
-        { "duplicate_correlation", NETEM_HAS_DUPLICATE_CORR, NETEM_VALUE_PERCENT,
-          offsetof(NetemParams, duplicate_corr), NETEM_HAS_DUPLICATE },
-        { "corrupt", NETEM_HAS_CORRUPT, NETEM_VALUE_PERCENT, offsetof(NetemParams, corrupt), 0 },
-        { "corrupt_correlation", NETEM_HAS_CORRUPT_CORR, NETEM_VALUE_PERCENT, offsetof(NetemParams, corrupt_corr),
-          NETEM_HAS_CORRUPT },
-        /* sch_netem.c only reorders packets it would otherwise delay: tc refuses reorder without a delay. */
-        { "reorder", NETEM_HAS_REORDER, NETEM_VALUE_PERCENT, offsetof(NetemParams, reorder), NETEM_HAS_LATENCY },
-        { "reorder_correlation", NETEM_HAS_REORDER_CORR, NETEM_VALUE_PERCENT, offsetof(NetemParams, reorder_corr),
-          NETEM_HAS_REORDER },
-        /* tc: "gap specified without reorder probability". */
-        { "gap", NETEM_HAS_GAP, NETEM_VALUE_GAP, offsetof(NetemParams, gap), NETEM_HAS_REORDER },
-        { "rate", NETEM_HAS_RATE, NETEM_VALUE_RATE, offsetof(NetemParams, rate_Bps), 0 },
-        { "limit", NETEM_HAS_LIMIT, NETEM_VALUE_LIMIT, offsetof(NetemParams, limit), 0 },
-};
-
-static const struct NetemMember *netem_member_by_flag(uint32_t flag) {
-        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++)
-                if (netem_members[i].flag == flag)
-                        return &netem_members[i];
-        return NULL;
-}
-
-static int netem_member_from_json(const struct NetemMember *m, const cJSON *v, const char *field, NetemParams *p,
-                                  SpecError *err) {
-        void *dst = (uint8_t *) p + m->offset;
-
-        switch (m->kind) {
-        case NETEM_VALUE_DURATION:
-                return json_duration(v, field, dst, err);
-        case NETEM_VALUE_PERCENT:
-                return json_percent(v, field, dst, err);
-        case NETEM_VALUE_DISTRIBUTION:
-                return json_distribution(v, field, dst, err);
-        case NETEM_VALUE_GAP:
-                return json_u32(v, field, 0, dst, err);
-        case NETEM_VALUE_RATE:
-                return json_rate(v, field, dst, err);
-        case NETEM_VALUE_LIMIT:
-                return json_u32(v, field, 1, dst, err);
-        }
-        return spec_error_set(err, field, "unsupported");
-}
-
-static int netem_from_json(const cJSON *o, NetemParams *ret, SpecError *err) {
-        NetemParams p = {};
-        const cJSON *c;
+/* The walk only checks the names, so that an unknown member is refused before a bad value wherever it stands;
+ * the values are read after it. */
+static int target_from_json(const cJSON *o, const char *field, void *userdata, SpecError *err) {
+        FaultTarget *ret = &((FaultSpec *) userdata)->target;
+        const cJSON *pid, *netns;
         int r;
 
         if (!cJSON_IsObject(o))
-                return spec_error_set(err, "netem", "must be an object");
-        if (!o->child)
-                return spec_error_set(err, "netem", "must have at least one member");
+                return spec_error_set(err, field, "must be an object with \"pid\" or \"netns\"");
 
-        cJSON_ArrayForEach(c, o) {
-                const struct NetemMember *m = NULL;
-                char field[FIELD_MAX];
-
-                for (size_t i = 0; i < ELEMENTSOF(netem_members); i++)
-                        if (strcmp(c->string, netem_members[i].name) == 0) {
-                                m = &netem_members[i];
-                                break;
-                        }
-                if (!m)
-                        return unknown_member(err, "netem", c->string);
-
-                field_join(field, sizeof field, "netem", m->name);
-                if (p.set & m->flag)
-                        return duplicate_member(err, field);
-
-                r = netem_member_from_json(m, c, field, &p, err);
-                if (r < 0)
-                        return r;
-                p.set |= m->flag;
-        }
-
-        /* Checked after all members are in, so the verdict does not depend on their order. */
-        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++) {
-                const struct NetemMember *m = &netem_members[i];
-                char field[FIELD_MAX];
-
-                if (!(p.set & m->flag))
-                        continue;
-                field_join(field, sizeof field, "netem", m->name);
-
-                if (m->requires && !(p.set & m->requires))
-                        return spec_error_set(err, field, "requires netem.%s", netem_member_by_flag(m->requires)->name);
-                if (m->flag == NETEM_HAS_REORDER && p.latency_ns == 0)
-                        return spec_error_set(err, field, "requires a non-zero netem.latency");
-        }
-
-        /* The kernel keeps jitter as s64 but its distribution math works in 32 bits (sch_netem.c tabledist()). */
-        if ((p.set & NETEM_HAS_JITTER) && p.jitter_ns > NETEM_JITTER_MAX_NS)
-                return spec_error_set(err, "netem.jitter", "must be at most 2.147483647s (kernel limit)");
-
-        *ret = p;
-        return 0;
-}
-
-static int target_from_json(const cJSON *o, FaultTarget *ret, SpecError *err) {
-        const cJSON *pid = NULL, *netns = NULL, *c;
-
-        if (!cJSON_IsObject(o))
-                return spec_error_set(err, "target", "must be an object with \"pid\" or \"netns\"");
-
-        cJSON_ArrayForEach(c, o) {
-                if (strcmp(c->string, "pid") == 0) {
-                        if (pid)
-                                return duplicate_member(err, "target.pid");
-                        pid = c;
-                } else if (strcmp(c->string, "netns") == 0) {
-                        if (netns)
-                                return duplicate_member(err, "target.netns");
-                        netns = c;
-                } else
-                        return unknown_member(err, "target", c->string);
-        }
+        r = spec_members_from_json(o, field, target_members, ELEMENTSOF(target_members), NULL, NULL, err);
+        if (r < 0)
+                return r;
+        pid = cJSON_GetObjectItemCaseSensitive(o, "pid");
+        netns = cJSON_GetObjectItemCaseSensitive(o, "netns");
 
         if (!pid == !netns)
-                return spec_error_set(err, "target", "must have exactly one of \"pid\" or \"netns\"");
+                return spec_error_set(err, field, "must have exactly one of \"pid\" or \"netns\"");
 
         if (pid) {
                 double d = pid->valuedouble;
@@ -373,15 +80,10 @@ static bool ifname_valid(const char *s) {
         return true;
 }
 
-static void strv_free(char **l) {
-        STRV_FOREACH(s, l)
-                free(*s);
-        free(l);
-}
-
 #define IFNAME_REASON "must be an interface name: 1 to 15 bytes, without '/', ':' or spaces"
 
-static int devices_from_json(const cJSON *v, char ***ret, size_t *ret_n, SpecError *err) {
+static int devices_from_json(const cJSON *v, const char *field, void *userdata, SpecError *err) {
+        FaultSpec *spec = userdata;
         char **l = NULL;
         size_t n = 0;
         const cJSON *c;
@@ -389,7 +91,7 @@ static int devices_from_json(const cJSON *v, char ***ret, size_t *ret_n, SpecErr
 
         if (cJSON_IsString(v)) {
                 if (!ifname_valid(v->valuestring))
-                        return spec_error_set(err, "device", IFNAME_REASON);
+                        return spec_error_set(err, field, IFNAME_REASON);
                 l = calloc(2, sizeof(char *));
                 if (!l)
                         return -ENOMEM;
@@ -398,33 +100,33 @@ static int devices_from_json(const cJSON *v, char ***ret, size_t *ret_n, SpecErr
                         free(l);
                         return -ENOMEM;
                 }
-                *ret = l;
-                *ret_n = 1;
+                spec->devices = l;
+                spec->n_devices = 1;
                 return 0;
         }
 
         if (!cJSON_IsArray(v))
-                return spec_error_set(err, "device", "must be a string or an array of strings");
+                return spec_error_set(err, field, "must be a string or an array of strings");
 
         l = calloc(FAULT_DEVICES_MAX + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
 
         cJSON_ArrayForEach(c, v) {
-                char field[FIELD_MAX];
+                char item[SPEC_FIELD_MAX];
 
-                snprintf(field, sizeof field, "device[%zu]", n);
+                snprintf(item, sizeof item, "%s[%zu]", field, n);
                 if (n >= FAULT_DEVICES_MAX) {
-                        r = spec_error_set(err, "device", "must list at most %d devices", FAULT_DEVICES_MAX);
+                        r = spec_error_set(err, field, "must list at most %d devices", FAULT_DEVICES_MAX);
                         goto fail;
                 }
                 if (!cJSON_IsString(c) || !ifname_valid(c->valuestring)) {
-                        r = spec_error_set(err, field, IFNAME_REASON);
+                        r = spec_error_set(err, item, IFNAME_REASON);
                         goto fail;
                 }
                 for (size_t j = 0; j < n; j++)
                         if (strcmp(l[j], c->valuestring) == 0) {
-                                r = spec_error_set(err, field, "duplicate of device[%zu]", j);
+                                r = spec_error_set(err, item, "duplicate of %s[%zu]", field, j);
                                 goto fail;
                         }
                 l[n] = strdup(c->valuestring);
@@ -435,12 +137,12 @@ static int devices_from_json(const cJSON *v, char ***ret, size_t *ret_n, SpecErr
                 n++;
         }
         if (n == 0) {
-                r = spec_error_set(err, "device", "must list at least one device");
+                r = spec_error_set(err, field, "must list at least one device");
                 goto fail;
         }
 
-        *ret = l;
-        *ret_n = n;
+        spec->devices = l;
+        spec->n_devices = n;
         return 0;
 
 fail:
@@ -460,298 +162,78 @@ static bool id_valid(const char *s) {
         return true;
 }
 
-/* --- match: the packets a fault hits ------------------------------------------------------------------------- */
+static int id_from_json(const cJSON *v, const char *field, void *userdata, SpecError *err) {
+        FaultSpec *spec = userdata;
 
-/* The canonical order that match_equal() relies on: family, then prefix length, then address. */
-static int cidr_compare(const void *x, const void *y) {
-        const Cidr *a = x, *b = y;
-
-        if (a->family != b->family)
-                return a->family < b->family ? -1 : 1;
-        if (a->prefixlen != b->prefixlen)
-                return a->prefixlen < b->prefixlen ? -1 : 1;
-        return memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
-}
-
-#define CIDR_REASON "not a CIDR: must be an address or a prefix such as \"10.96.0.0/12\" or \"2001:db8::/32\""
-
-/* cidr_from_string() answers -EINVAL to everything. Only on that error path, tell a prefix with host bits set
- * ("10.0.0.1/24", usually a wrong prefix length) and a prefix that is too long from text that is no CIDR. */
-static int cidr_error(SpecError *err, const char *field, const char *s) {
-        const char *slash = strchr(s, '/'), *p;
-        char addr[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN + 8];
-        unsigned len = 0, bits;
-        Cidr c;
-
-        if (!slash || (size_t) (slash - s) >= sizeof addr)
-                return spec_error_set(err, field, CIDR_REASON);
-        memcpy(addr, s, (size_t) (slash - s));
-        addr[slash - s] = '\0';
-        if (cidr_from_string(addr, &c) < 0)
-                return spec_error_set(err, field, CIDR_REASON);
-        bits = c.prefixlen;     /* a bare address is a host prefix: 32 or 128 */
-
-        /* The prefix length as cidr_from_string() takes it: 1 to 3 digits, no leading zero. */
-        for (p = slash + 1; *p >= '0' && *p <= '9' && p - slash <= 3; p++)
-                len = len * 10 + (unsigned) (*p - '0');
-        if (p == slash + 1 || *p || (slash[1] == '0' && slash[2]))
-                return spec_error_set(err, field, CIDR_REASON);
-        if (len > bits)
-                return spec_error_set(err, field, "prefix length /%u is above /%u", len, bits);
-
-        c.prefixlen = (uint8_t) len;
-        for (unsigned i = 0; i < bits / 8; i++) {
-                unsigned keep = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - i * 8 : 0;
-                c.addr[i] &= (uint8_t) (0xff00 >> keep);
-        }
-        return spec_error_set(err, field, "host bits set below the /%u prefix (the network is %s)", len,
-                              cidr_to_string(&c, net, sizeof net));
-}
-
-/* Sorted and without duplicates, so that two orderings of one set are the same spec (fault_spec_equal()). */
-static int cidrs_from_json(const cJSON *v, Cidr **ret, size_t *ret_n, SpecError *err) {
-        _cleanup_free_ Cidr *l = NULL;
-        const cJSON *c;
-        size_t n = 0, k = 0;
-
-        if (!cJSON_IsArray(v))
-                return spec_error_set(err, "match.cidrs", "must be an array of CIDR strings such as \"10.96.0.0/12\"");
-
-        /* Counted first, so that an oversized list is refused before anything is allocated for it. */
-        cJSON_ArrayForEach(c, v)
-                if (++n > MATCH_CIDRS_MAX)
-                        return spec_error_set(err, "match.cidrs", "at most %d CIDRs", MATCH_CIDRS_MAX);
-        /* An empty list that meant "nothing" must not turn into "everything". */
-        if (n == 0)
-                return spec_error_set(err, "match.cidrs",
-                                      "must list at least one CIDR; leave cidrs out to match every address");
-
-        l = malloc(n * sizeof *l);
-        if (!l)
-                return -ENOMEM;
-
-        cJSON_ArrayForEach(c, v) {
-                if (!cJSON_IsString(c) || cidr_from_string(c->valuestring, &l[k]) < 0) {
-                        char field[FIELD_MAX];
-
-                        snprintf(field, sizeof field, "match.cidrs[%zu]", k);
-                        if (!cJSON_IsString(c))
-                                return spec_error_set(err, field, CIDR_REASON);
-                        return cidr_error(err, field, c->valuestring);
-                }
-                k++;
-        }
-
-        qsort(l, n, sizeof *l, cidr_compare);
-        k = 1;
-        for (size_t i = 1; i < n; i++)
-                if (cidr_compare(&l[i], &l[k - 1]) != 0)
-                        l[k++] = l[i];
-
-        *ret = TAKE_PTR(l);
-        *ret_n = k;
+        if (!cJSON_IsString(v) || !id_valid(v->valuestring))
+                return spec_error_set(err, field, "must be 1 to %d characters of A-Z a-z 0-9 . _ -", FAULT_ID_MAX);
+        strcpy(spec->id, v->valuestring);
         return 0;
 }
 
-#define PORT_REASON "must be a port from 1 to 65535, as a number or a string, or a range such as \"8000-8100\""
+static int netem_from_json(const cJSON *v, const char *field, void *userdata, SpecError *err) {
+        return spec_netem_from_json(v, &((FaultSpec *) userdata)->netem, err);
+}
 
-/* One end of a port range written as text: decimal digits only. */
-static int port_from_text(const char *s, size_t n, const char *field, uint16_t *ret, SpecError *err) {
-        uint32_t u = 0;
+static int direction_from_json(const cJSON *v, const char *field, void *userdata, SpecError *err) {
+        FaultDirection d = fault_direction_from_string(cJSON_IsString(v) ? v->valuestring : NULL);
 
-        if (n == 0)
-                return spec_error_set(err, field, PORT_REASON);
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return spec_error_set(err, field, PORT_REASON);
-                if (u <= UINT16_MAX)    /* stays above the limit once there, without overflowing */
-                        u = u * 10 + (uint32_t) (s[i] - '0');
-        }
-        if (u > UINT16_MAX)
-                return spec_error_set(err, field, "port %.*s is above 65535", n > 32 ? 32 : (int) n, s);
-        if (u == 0)
-                return spec_error_set(err, field, "port 0 is below 1");
-
-        *ret = (uint16_t) u;
+        if (d < 0)
+                return spec_error_set(err, field, "must be one of egress, ingress, both");
+        ((FaultSpec *) userdata)->direction = d;
         return 0;
 }
 
-static int port_range_from_json(const cJSON *v, const char *field, PortRange *ret, SpecError *err) {
-        PortRange p;
+static int match_from_json(const cJSON *v, const char *field, void *userdata, SpecError *err) {
+        return spec_match_from_json(v, &((FaultSpec *) userdata)->match, err);
+}
+
+static int partition_from_json(const cJSON *v, const char *field, void *userdata, SpecError *err) {
+        if (!cJSON_IsBool(v))
+                return spec_error_set(err, field, "must be true or false");
+        ((FaultSpec *) userdata)->partition = cJSON_IsTrue(v);
+        return 0;
+}
+
+static int duration_from_json(const cJSON *v, const char *field, void *userdata, SpecError *err) {
+        FaultSpec *spec = userdata;
         int r;
 
-        if (cJSON_IsNumber(v)) {
-                double d = v->valuedouble;
-
-                if (!isfinite(d) || d != floor(d))
-                        return spec_error_set(err, field, PORT_REASON);
-                if (d > UINT16_MAX)
-                        return spec_error_set(err, field, "port %.15g is above 65535", d);
-                if (d < 1)
-                        return spec_error_set(err, field, "port %.15g is below 1", d + 0.0);
-                p.lo = p.hi = (uint16_t) d;
-
-        } else if (cJSON_IsString(v)) {
-                const char *s = v->valuestring, *dash = strchr(s, '-');
-
-                if (!dash) {
-                        r = port_from_text(s, strlen(s), field, &p.lo, err);
-                        if (r < 0)
-                                return r;
-                        p.hi = p.lo;
-                } else {
-                        r = port_from_text(s, (size_t) (dash - s), field, &p.lo, err);
-                        if (r < 0)
-                                return r;
-                        r = port_from_text(dash + 1, strlen(dash + 1), field, &p.hi, err);
-                        if (r < 0)
-                                return r;
-                        if (p.lo > p.hi)
-                                return spec_error_set(err, field, "reversed range %u-%u", p.lo, p.hi);
-                }
-        } else
-                return spec_error_set(err, field, PORT_REASON);
-
-        *ret = p;
+        r = spec_json_duration(v, field, &spec->duration_ns, err);
+        if (r < 0)
+                return r;
+        if (spec->duration_ns == 0)
+                return spec_error_set(err, field, "must be greater than zero");
         return 0;
 }
 
-static int port_range_compare(const void *x, const void *y) {
-        const PortRange *a = x, *b = y;
-
-        if (a->lo != b->lo)
-                return a->lo < b->lo ? -1 : 1;
-        return a->hi < b->hi ? -1 : a->hi > b->hi;
-}
-
-/* Sorted and without duplicates, like the CIDRs. Overlapping ranges are kept as given. */
-static int ports_from_json(const cJSON *v, FaultMatch *m, SpecError *err) {
-        PortRange l[MATCH_PORT_RANGES_MAX];
-        const cJSON *c;
-        size_t n = 0, k;
-        int r;
-
-        if (!cJSON_IsArray(v))
-                return spec_error_set(err, "match.ports",
-                                      "must be an array of ports and ranges such as [80, \"8000-8100\"]");
-
-        cJSON_ArrayForEach(c, v) {
-                char field[FIELD_MAX];
-
-                if (n >= MATCH_PORT_RANGES_MAX)
-                        return spec_error_set(err, "match.ports", "at most %d ports or port ranges",
-                                              MATCH_PORT_RANGES_MAX);
-                snprintf(field, sizeof field, "match.ports[%zu]", n);
-                r = port_range_from_json(c, field, &l[n], err);
-                if (r < 0)
-                        return r;
-                n++;
-        }
-        if (n == 0)
-                return spec_error_set(err, "match.ports",
-                                      "must list at least one port; leave ports out to match every port");
-
-        qsort(l, n, sizeof *l, port_range_compare);
-        k = 1;
-        for (size_t i = 1; i < n; i++)
-                if (port_range_compare(&l[i], &l[k - 1]) != 0)
-                        l[k++] = l[i];
-
-        memcpy(m->ports, l, k * sizeof *l);
-        m->n_ports = k;
-        return 0;
-}
-
-static const struct {
-        const char *name;
-        uint8_t protocol;
-} match_protocols[] = {
-        { "all", 0 },
-        { "tcp", IPPROTO_TCP },
-        { "udp", IPPROTO_UDP },
-        /* The classifier takes it to mean ICMPv6 in IPv6 packets. */
-        { "icmp", IPPROTO_ICMP },
+enum {
+        FAULT_MEMBER_ID,
+        FAULT_MEMBER_TARGET,
+        FAULT_MEMBER_DEVICE,
+        FAULT_MEMBER_NETEM,
+        FAULT_MEMBER_MATCH,
+        FAULT_MEMBER_DIRECTION,
+        FAULT_MEMBER_PARTITION,
+        FAULT_MEMBER_DURATION,
+        _FAULT_MEMBER_MAX,
 };
 
-static const char *match_protocol_to_string(uint8_t protocol) {
-        for (size_t i = 0; i < ELEMENTSOF(match_protocols); i++)
-                if (match_protocols[i].protocol == protocol)
-                        return match_protocols[i].name;
-        return NULL;
-}
-
-static void match_done(FaultMatch *m) {
-        free(m->cidrs);
-        *m = (FaultMatch) {};
-}
-
-static int match_from_json(const cJSON *o, FaultMatch *ret, SpecError *err) {
-        _cleanup_(match_done) FaultMatch m = {};
-        bool have_cidrs = false, have_ports = false, have_protocol = false;
-        const cJSON *c;
-        int r;
-
-        if (!cJSON_IsObject(o))
-                return spec_error_set(err, "match", "must be an object with cidrs, ports or protocol");
-
-        cJSON_ArrayForEach(c, o) {
-                if (strcmp(c->string, "cidrs") == 0) {
-                        if (have_cidrs)
-                                return duplicate_member(err, "match.cidrs");
-                        have_cidrs = true;
-                        r = cidrs_from_json(c, &m.cidrs, &m.n_cidrs, err);
-                        if (r < 0)
-                                return r;
-
-                } else if (strcmp(c->string, "ports") == 0) {
-                        if (have_ports)
-                                return duplicate_member(err, "match.ports");
-                        have_ports = true;
-                        r = ports_from_json(c, &m, err);
-                        if (r < 0)
-                                return r;
-
-                } else if (strcmp(c->string, "protocol") == 0) {
-                        bool found = false;
-
-                        if (have_protocol)
-                                return duplicate_member(err, "match.protocol");
-                        have_protocol = true;
-                        for (size_t i = 0; cJSON_IsString(c) && i < ELEMENTSOF(match_protocols); i++)
-                                if (strcmp(c->valuestring, match_protocols[i].name) == 0) {
-                                        m.protocol = match_protocols[i].protocol;
-                                        found = true;
-                                }
-                        if (!found)
-                                return spec_error_set(err, "match.protocol", "must be one of tcp, udp, icmp, all");
-
-                } else
-                        return unknown_member(err, "match", c->string);
-        }
-
-        /* ICMP has no ports: such a match could never hit a packet. */
-        if (m.n_ports > 0 && m.protocol == IPPROTO_ICMP)
-                return spec_error_set(err, "match.ports", "ports need tcp, udp or all");
-
-        *ret = m;
-        m = (FaultMatch) {};
-        return 0;
-}
-
-static int direction_from_json(const cJSON *v, FaultDirection *ret, SpecError *err) {
-        for (FaultDirection d = 0; d < _DIRECTION_MAX && cJSON_IsString(v); d++)
-                if (strcmp(v->valuestring, fault_direction_to_string(d)) == 0) {
-                        *ret = d;
-                        return 0;
-                }
-        return spec_error_set(err, "direction", "must be one of egress, ingress, both");
-}
+static const SpecMember fault_members[_FAULT_MEMBER_MAX] = {
+        [FAULT_MEMBER_ID] = { "id", id_from_json },
+        [FAULT_MEMBER_TARGET] = { "target", target_from_json },
+        [FAULT_MEMBER_DEVICE] = { "device", devices_from_json },
+        [FAULT_MEMBER_NETEM] = { "netem", netem_from_json },
+        [FAULT_MEMBER_MATCH] = { "match", match_from_json },
+        [FAULT_MEMBER_DIRECTION] = { "direction", direction_from_json },
+        [FAULT_MEMBER_PARTITION] = { "partition", partition_from_json },
+        [FAULT_MEMBER_DURATION] = { "duration", duration_from_json },
+};
 
 int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
         _cleanup_(fault_spec_done) FaultSpec spec = {};
-        bool have_id = false, have_target = false, have_device = false, have_netem = false, have_duration = false,
-                have_match = false, have_direction = false, have_partition = false;
-        const cJSON *c;
+        bool have_netem;
+        uint64_t seen;
         int r;
 
         if (!ret)
@@ -759,83 +241,14 @@ int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
         if (!cJSON_IsObject(params))
                 return spec_error_set(err, "params", "must be an object");
 
-        cJSON_ArrayForEach(c, params) {
-                const char *name = c->string;
+        r = spec_members_from_json(params, NULL, fault_members, _FAULT_MEMBER_MAX, &spec, &seen, err);
+        if (r < 0)
+                return r;
 
-                if (strcmp(name, "id") == 0) {
-                        if (have_id)
-                                return duplicate_member(err, "id");
-                        have_id = true;
-                        if (!cJSON_IsString(c) || !id_valid(c->valuestring))
-                                return spec_error_set(err, "id",
-                                                      "must be 1 to %d characters of A-Z a-z 0-9 . _ -", FAULT_ID_MAX);
-                        strcpy(spec.id, c->valuestring);
-
-                } else if (strcmp(name, "target") == 0) {
-                        if (have_target)
-                                return duplicate_member(err, "target");
-                        have_target = true;
-                        r = target_from_json(c, &spec.target, err);
-                        if (r < 0)
-                                return r;
-
-                } else if (strcmp(name, "device") == 0) {
-                        if (have_device)
-                                return duplicate_member(err, "device");
-                        have_device = true;
-                        r = devices_from_json(c, &spec.devices, &spec.n_devices, err);
-                        if (r < 0)
-                                return r;
-
-                } else if (strcmp(name, "netem") == 0) {
-                        if (have_netem)
-                                return duplicate_member(err, "netem");
-                        have_netem = true;
-                        r = netem_from_json(c, &spec.netem, err);
-                        if (r < 0)
-                                return r;
-
-                } else if (strcmp(name, "match") == 0) {
-                        if (have_match)
-                                return duplicate_member(err, "match");
-                        have_match = true;
-                        r = match_from_json(c, &spec.match, err);
-                        if (r < 0)
-                                return r;
-
-                } else if (strcmp(name, "direction") == 0) {
-                        if (have_direction)
-                                return duplicate_member(err, "direction");
-                        have_direction = true;
-                        r = direction_from_json(c, &spec.direction, err);
-                        if (r < 0)
-                                return r;
-
-                } else if (strcmp(name, "partition") == 0) {
-                        if (have_partition)
-                                return duplicate_member(err, "partition");
-                        have_partition = true;
-                        if (!cJSON_IsBool(c))
-                                return spec_error_set(err, "partition", "must be true or false");
-                        spec.partition = cJSON_IsTrue(c);
-
-                } else if (strcmp(name, "duration") == 0) {
-                        if (have_duration)
-                                return duplicate_member(err, "duration");
-                        have_duration = true;
-                        r = json_duration(c, "duration", &spec.duration_ns, err);
-                        if (r < 0)
-                                return r;
-                        if (spec.duration_ns == 0)
-                                return spec_error_set(err, "duration", "must be greater than zero");
-
-                } else
-                        return unknown_member(err, NULL, name);
-        }
-
-        if (!have_target)
+        if (!SPEC_MEMBER_SEEN(seen, FAULT_MEMBER_TARGET))
                 return spec_error_set(err, "target", "required: {\"pid\": N} or {\"netns\": \"/path\"}");
         /* A partition drops what it matches, so netem would never see a packet. */
+        have_netem = SPEC_MEMBER_SEEN(seen, FAULT_MEMBER_NETEM);
         if (spec.partition && have_netem)
                 return spec_error_set(err, "partition", "cannot be combined with netem");
         if (!spec.partition && !have_netem)
@@ -846,106 +259,14 @@ int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
         return 0;
 }
 
-static cJSON *netem_to_json(const NetemParams *p) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o)
-                return NULL;
+static int devices_to_json(cJSON *parent, char **devices) {
+        cJSON *a = cJSON_AddArrayToObject(parent, "device");
 
-        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++) {
-                const struct NetemMember *m = &netem_members[i];
-                const void *src = (const uint8_t *) p + m->offset;
-                char buf[DURATION_STRING_MAX + RATE_STRING_MAX];
-                cJSON *v = NULL;
-
-                if (!(p->set & m->flag))
-                        continue;
-
-                switch (m->kind) {
-                case NETEM_VALUE_DURATION:
-                        if (format_duration_ns(*(const int64_t *) src, buf, sizeof buf))
-                                v = cJSON_CreateString(buf);
-                        break;
-                case NETEM_VALUE_PERCENT:
-                        v = cJSON_CreateNumber(*(const double *) src);
-                        break;
-                case NETEM_VALUE_DISTRIBUTION: {
-                        NetemDist d = *(const NetemDist *) src;
-                        v = cJSON_CreateString(d >= 0 && d < _NETEM_DIST_MAX ? dist_names[d] : "invalid");
-                        break;
-                }
-                case NETEM_VALUE_GAP:
-                case NETEM_VALUE_LIMIT:
-                        v = cJSON_CreateNumber(*(const uint32_t *) src);
-                        break;
-                case NETEM_VALUE_RATE:
-                        if (format_rate_Bps(*(const uint64_t *) src, buf, sizeof buf))
-                                v = cJSON_CreateString(buf);
-                        break;
-                }
-                if (!v || !cJSON_AddItemToObject(o, m->name, v)) {
-                        cJSON_Delete(v);
-                        cJSON_Delete(o);
-                        return NULL;
-                }
-        }
-        return o;
-}
-
-static int add_port_range(cJSON *a, const PortRange *p) {
-        char buf[sizeof "65535-65535"];
-        cJSON *v;
-
-        if (p->lo == p->hi)
-                v = cJSON_CreateNumber(p->lo);
-        else {
-                snprintf(buf, sizeof buf, "%u-%u", p->lo, p->hi);
-                v = cJSON_CreateString(buf);
-        }
-        if (!v || !cJSON_AddItemToArray(a, v)) {
-                cJSON_Delete(v);
+        if (!a)
                 return -ENOMEM;
-        }
-        return 0;
-}
-
-/* Only what was given: an empty match is left out, like every other default. */
-static int match_to_json(cJSON *parent, const FaultMatch *m) {
-        cJSON *o, *a;
-
-        if (m->n_cidrs == 0 && m->n_ports == 0 && m->protocol == 0)
-                return 0;
-
-        o = cJSON_AddObjectToObject(parent, "match");
-        if (!o)
-                return -ENOMEM;
-
-        if (m->n_cidrs > 0) {
-                a = cJSON_AddArrayToObject(o, "cidrs");
-                if (!a)
+        STRV_FOREACH(d, devices)
+                if (spec_json_array_add(a, cJSON_CreateString(*d)) < 0)
                         return -ENOMEM;
-                for (size_t i = 0; i < m->n_cidrs; i++) {
-                        char buf[INET6_ADDRSTRLEN + 8];
-                        cJSON *s = cJSON_CreateString(cidr_to_string(&m->cidrs[i], buf, sizeof buf));
-
-                        if (!s || !cJSON_AddItemToArray(a, s)) {
-                                cJSON_Delete(s);
-                                return -ENOMEM;
-                        }
-                }
-        }
-
-        if (m->n_ports > 0) {
-                a = cJSON_AddArrayToObject(o, "ports");
-                if (!a)
-                        return -ENOMEM;
-                for (size_t i = 0; i < m->n_ports && i < MATCH_PORT_RANGES_MAX; i++)
-                        if (add_port_range(a, &m->ports[i]) < 0)
-                                return -ENOMEM;
-        }
-
-        if (m->protocol != 0 &&
-            !cJSON_AddStringToObject(o, "protocol", match_protocol_to_string(m->protocol) ?: "invalid"))
-                return -ENOMEM;
         return 0;
 }
 
@@ -959,20 +280,10 @@ cJSON *fault_spec_to_json(const FaultSpec *spec) {
         if (!o)
                 return NULL;
 
-        if (spec->devices) {
-                cJSON *a = cJSON_AddArrayToObject(o, "device");
-                if (!a)
-                        goto fail;
-                STRV_FOREACH(d, spec->devices) {
-                        cJSON *s = cJSON_CreateString(*d);
-                        if (!s || !cJSON_AddItemToArray(a, s)) {
-                                cJSON_Delete(s);
-                                goto fail;
-                        }
-                }
-        }
+        if (spec->devices && devices_to_json(o, spec->devices) < 0)
+                goto fail;
 
-        if (match_to_json(o, &spec->match) < 0)
+        if (spec_match_to_json(o, &spec->match) < 0)
                 goto fail;
 
         if (!cJSON_AddStringToObject(o, "direction", fault_direction_to_string(spec->direction) ?: "invalid"))
@@ -983,7 +294,7 @@ cJSON *fault_spec_to_json(const FaultSpec *spec) {
 
         /* A partition has no netem; anything else always has one. */
         if (spec->netem.set != 0 || !spec->partition) {
-                n = netem_to_json(&spec->netem);
+                n = spec_netem_to_json(&spec->netem);
                 if (!n || !cJSON_AddItemToObject(o, "netem", n)) {
                         cJSON_Delete(n);
                         goto fail;
@@ -1001,120 +312,4 @@ cJSON *fault_spec_to_json(const FaultSpec *spec) {
 fail:
         cJSON_Delete(o);
         return NULL;
-}
-
-static bool target_equal(const FaultTarget *a, const FaultTarget *b) {
-        if (a->kind != b->kind)
-                return false;
-        switch (a->kind) {
-        case TARGET_PID:
-                return a->pid == b->pid;
-        case TARGET_NETNS:
-                return a->netns && b->netns && strcmp(a->netns, b->netns) == 0;
-        default:
-                return true;
-        }
-}
-
-static bool devices_equal(const FaultSpec *a, const FaultSpec *b) {
-        if (!a->devices || !b->devices)
-                return !a->devices && !b->devices;
-        if (a->n_devices != b->n_devices)
-                return false;
-
-        /* Both lists are duplicate-free, so equal sizes plus inclusion is set equality. */
-        STRV_FOREACH(x, a->devices) {
-                bool found = false;
-                STRV_FOREACH(y, b->devices)
-                        if (strcmp(*x, *y) == 0) {
-                                found = true;
-                                break;
-                        }
-                if (!found)
-                        return false;
-        }
-        return true;
-}
-
-static bool netem_equal(const NetemParams *a, const NetemParams *b) {
-        if (a->set != b->set)
-                return false;
-
-        for (size_t i = 0; i < ELEMENTSOF(netem_members); i++) {
-                const struct NetemMember *m = &netem_members[i];
-                const void *x = (const uint8_t *) a + m->offset, *y = (const uint8_t *) b + m->offset;
-                bool eq = true;
-
-                if (!(a->set & m->flag))
-                        continue;
-                switch (m->kind) {
-                case NETEM_VALUE_DURATION:
-                        eq = *(const int64_t *) x == *(const int64_t *) y;
-                        break;
-                case NETEM_VALUE_PERCENT:
-                        eq = *(const double *) x == *(const double *) y;
-                        break;
-                case NETEM_VALUE_DISTRIBUTION:
-                        eq = *(const NetemDist *) x == *(const NetemDist *) y;
-                        break;
-                case NETEM_VALUE_GAP:
-                case NETEM_VALUE_LIMIT:
-                        eq = *(const uint32_t *) x == *(const uint32_t *) y;
-                        break;
-                case NETEM_VALUE_RATE:
-                        eq = *(const uint64_t *) x == *(const uint64_t *) y;
-                        break;
-                }
-                if (!eq)
-                        return false;
-        }
-        return true;
-}
-
-/* In order: the decoder of match is expected to hand over a canonical (sorted, duplicate-free) list. */
-static bool match_equal(const FaultMatch *a, const FaultMatch *b) {
-        if (a->n_cidrs != b->n_cidrs || a->n_ports != b->n_ports || a->protocol != b->protocol)
-                return false;
-        for (size_t i = 0; i < a->n_cidrs; i++)
-                if (!cidr_equal(&a->cidrs[i], &b->cidrs[i]))
-                        return false;
-        for (size_t i = 0; i < a->n_ports && i < MATCH_PORT_RANGES_MAX; i++)
-                if (a->ports[i].lo != b->ports[i].lo || a->ports[i].hi != b->ports[i].hi)
-                        return false;
-        return true;
-}
-
-bool fault_spec_equal(const FaultSpec *a, const FaultSpec *b) {
-        if (a == b)
-                return true;
-        if (!a || !b)
-                return false;
-
-        return target_equal(&a->target, &b->target) &&
-                devices_equal(a, b) &&
-                netem_equal(&a->netem, &b->netem) &&
-                match_equal(&a->match, &b->match) &&
-                a->direction == b->direction &&
-                a->partition == b->partition &&
-                a->duration_ns == b->duration_ns;
-}
-
-static const char *const direction_names[_DIRECTION_MAX] = {
-        [DIRECTION_EGRESS] = "egress",
-        [DIRECTION_INGRESS] = "ingress",
-        [DIRECTION_BOTH] = "both",
-};
-
-const char *fault_direction_to_string(FaultDirection d) {
-        return d >= 0 && d < _DIRECTION_MAX ? direction_names[d] : NULL;
-}
-
-void fault_spec_done(FaultSpec *spec) {
-        if (!spec)
-                return;
-
-        free(spec->target.netns);
-        strv_free(spec->devices);
-        match_done(&spec->match);
-        *spec = (FaultSpec) {};
 }

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "string-table.h"
+
+/* What a netem fault asks of sch_netem, in the units the JSON-RPC API and the kernel share (ns, percents, bytes
+ * per second). netem/ encodes it for the kernel, proto/ decodes it from fault.apply params. */
+
+typedef enum NetemDist {
+        NETEM_DIST_UNIFORM,
+        NETEM_DIST_NORMAL,
+        NETEM_DIST_PARETO,
+        NETEM_DIST_PARETONORMAL,
+        _NETEM_DIST_MAX,
+        _NETEM_DIST_INVALID = -EINVAL,
+} NetemDist;
+
+/* netem_dist_to_string(), netem_dist_from_string(): the names tc gives the distributions, which are also the names
+ * of iproute2's *.dist files. */
+DECLARE_STRING_TABLE_LOOKUP(netem_dist, NetemDist);
+
+/* Which members of NetemParams were given. */
+enum {
+        NETEM_HAS_LATENCY = 1u << 0,
+        NETEM_HAS_JITTER = 1u << 1,
+        NETEM_HAS_CORRELATION = 1u << 2,
+        NETEM_HAS_DISTRIBUTION = 1u << 3,
+        NETEM_HAS_LOSS = 1u << 4,
+        NETEM_HAS_LOSS_CORR = 1u << 5,
+        NETEM_HAS_DUPLICATE = 1u << 6,
+        NETEM_HAS_DUPLICATE_CORR = 1u << 7,
+        NETEM_HAS_CORRUPT = 1u << 8,
+        NETEM_HAS_CORRUPT_CORR = 1u << 9,
+        NETEM_HAS_REORDER = 1u << 10,
+        NETEM_HAS_REORDER_CORR = 1u << 11,
+        NETEM_HAS_GAP = 1u << 12,
+        NETEM_HAS_RATE = 1u << 13,
+        NETEM_HAS_LIMIT = 1u << 14,
+};
+
+/* The kernel stores jitter as s64 ns but clamps the distribution math to INT_MAX ns (sch_netem.c tabledist()). */
+#define NETEM_JITTER_MAX_NS ((int64_t) INT32_MAX)
+#define NETEM_LIMIT_DEFAULT 1000u
+
+typedef struct NetemParams {
+        uint32_t set;           /* NETEM_HAS_* */
+        int64_t latency_ns;
+        int64_t jitter_ns;
+        double correlation;     /* percents, 0..100 */
+        NetemDist distribution;
+        double loss, loss_corr;
+        double duplicate, duplicate_corr;
+        double corrupt, corrupt_corr;
+        double reorder, reorder_corr;
+        uint32_t gap;
+        uint64_t rate_Bps;      /* bytes per second */
+        uint32_t limit;         /* packets */
+} NetemParams;
+
+/* The kind of value a member holds, which says its C type and how it is written. */
+typedef enum NetemValueKind {
+        NETEM_VALUE_DURATION,           /* int64_t ns */
+        NETEM_VALUE_PERCENT,            /* double, 0..100 */
+        NETEM_VALUE_DISTRIBUTION,       /* NetemDist */
+        NETEM_VALUE_GAP,                /* uint32_t, 0 allowed */
+        NETEM_VALUE_RATE,               /* uint64_t bytes per second */
+        NETEM_VALUE_LIMIT,              /* uint32_t, at least 1 */
+        _NETEM_VALUE_KIND_MAX,
+        _NETEM_VALUE_KIND_INVALID = -EINVAL,
+} NetemValueKind;
+
+/* A member of NetemParams, as a row of netem_members: the one table that decoding, encoding and comparing walk,
+ * so that a new member is a row there (and a kind, if it brings a new one). */
+typedef struct NetemMember {
+        const char *name;       /* as the JSON-RPC API spells it */
+        uint32_t flag;          /* NETEM_HAS_* */
+        NetemValueKind kind;
+        size_t offset;          /* in NetemParams */
+        uint32_t requires;      /* NETEM_HAS_* of another member that must be present, 0 for none */
+} NetemMember;
+
+/* The members, in the order fault_spec_to_json() writes them; a row with name NULL ends it. */
+extern const NetemMember netem_members[];
+
+#define NETEM_MEMBER_FOREACH(m) for (const NetemMember *m = netem_members; m->name; m++)
+
+const NetemMember *netem_member_by_name(const char *name);
+const NetemMember *netem_member_by_flag(uint32_t flag);
+
+/* Same members given, with the same values. */
+bool netem_params_equal(const NetemParams *a, const NetemParams *b);
