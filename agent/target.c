@@ -162,12 +162,3 @@ int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd) {
                 return 0;
         return first_error ? first_error : k;
 }
-
-/* TEMP until the model library lands */
-const char *fault_target_describe(const FaultTarget *t, char *buf, size_t len) {
-        if (t->kind == TARGET_PID)
-                snprintf(buf, len, "pid:%d", (int) t->pid);
-        else
-                snprintf(buf, len, "netns:%s", t->netns);
-        return buf;
-}

@@ -18,6 +18,3 @@ int target_links(int netns_fd, const FaultSpec *spec, Link *links, size_t *ret_n
  * gave it (the PID may be reused, the path re-mounted: the identity is checked), then through any process that
  * lives in it, then any bind mount under /run/netns. -ENOENT when it is gone. */
 int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd);
-
-/* TEMP until the model library lands */
-const char *fault_target_describe(const FaultTarget *t, char *buf, size_t len);
