@@ -72,8 +72,9 @@ fi
 script=$(realpath -e -- "$1") || { echo "uml-run: no such script: $1" >&2; exit 2; }
 shift
 
-# uml-launch (tests/tools) hides the host's XSTATE from the kernel, without which UML 6.1 cannot boot on hosts
-# with AVX-512 and AMX (see its header). Found in BUILD_DIR, or in build/ beside this tree; UML_LAUNCH overrides.
+# uml-launch (tests/tools) preloads uml-xstate.so into the kernel, without which UML 6.1 cannot switch its
+# processes' FPU state on hosts with AVX-512 and AMX (see its header). Found in BUILD_DIR, or in build/ beside
+# this tree; UML_LAUNCH overrides (uml-xstate.so must be beside it).
 launcher=${UML_LAUNCH:-}
 if [[ -z $launcher ]]; then
         for c in "${BUILD_DIR:-}/tests/tools/uml-launch" "$(dirname "$(realpath "$0")")/../../build/tests/tools/uml-launch"; do
@@ -131,8 +132,9 @@ done
 # The kernel hands unrecognised command-line parameters to init as environment variables.
 unset mem uml_dir TERM
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 UML_RUN=1
-# Under uml-launch the kernel switches only x87/SSE state between its threads: keep glibc's string functions on SSE.
-export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-FMA
+# UML 6.1's signal frames hold x87, SSE and AVX state only: a handler that uses AVX-512 registers would clobber
+# those of the code it interrupted. Keep glibc's string functions off them (its EVEX variants use ymm16-31).
+export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD
 exec 3>"$run/log" 4>"$run/status" </dev/null
 exec >&3 2>&3
 
@@ -221,7 +223,7 @@ fi
 echo "uml-run: last lines of the kernel console:" >&2
 tail -n 40 "$run/console" >&2
 if grep -q "ptrace set fp regs failed" "$run/console" && [[ -z $launcher ]]; then
-        echo "uml-run: this host's FPU state is too large for UML 6.1: build tests/tools/uml-launch" \
-                "(meson compile -C build) and set BUILD_DIR or UML_LAUNCH" >&2
+        echo "uml-run: this host's FPU state is too large for UML 6.1: build tests/tools/uml-launch and" \
+                "uml-xstate.so (meson compile -C build) and set BUILD_DIR or UML_LAUNCH" >&2
 fi
 exit 1
