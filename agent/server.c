@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include "buf.h"
 #include "log.h"
 #include "macro.h"
 #include "server.h"
@@ -20,8 +21,7 @@ typedef struct Client {
         Server *server;
         int fd;
         LineBuffer in;
-        char *out;
-        size_t out_len, out_cap;
+        Buf out;                /* replies not yet sent */
         bool closing;           /* flush what is queued, then close */
         int64_t last_active_ns; /* CLOCK_MONOTONIC of its last request */
         struct Client *next;
@@ -49,35 +49,21 @@ static void client_free(Client *c) {
         loop_remove(s->loop, c->fd);
         safe_close(c->fd);
         line_buffer_done(&c->in);
-        free(c->out);
+        buf_done(&c->out);
         free(c);
 }
 
 static int client_queue(Client *c, const char *data, size_t n) {
         /* The cap is on replies piling up unread, not on one reply: a large fault.list always goes out. */
-        if (c->out_len > 0 && c->out_len + n > SERVER_OUTPUT_MAX)
+        if (c->out.len > 0 && c->out.len + n > SERVER_OUTPUT_MAX)
                 return -ENOBUFS;
-        if (c->out_len + n > c->out_cap) {
-                size_t cap = c->out_cap ? c->out_cap : 4096;
-                char *p;
-
-                while (cap < c->out_len + n)
-                        cap *= 2;
-                p = realloc(c->out, cap);
-                if (!p)
-                        return -ENOMEM;
-                c->out = p;
-                c->out_cap = cap;
-        }
-        memcpy(c->out + c->out_len, data, n);
-        c->out_len += n;
-        return 0;
+        return buf_append(&c->out, data, n);
 }
 
 /* Write what we can without blocking. Returns 1 when everything went out, 0 when some is left, <0 on error. */
 static int client_flush(Client *c) {
-        while (c->out_len > 0) {
-                ssize_t w = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (c->out.len > 0) {
+                ssize_t w = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
                 if (w < 0) {
                         if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -86,8 +72,7 @@ static int client_flush(Client *c) {
                                 continue;
                         return negative_errno();
                 }
-                memmove(c->out, c->out + w, c->out_len - (size_t) w);
-                c->out_len -= (size_t) w;
+                buf_consume(&c->out, (size_t) w);
         }
         return 1;
 }
@@ -97,7 +82,7 @@ static void client_update_events(Client *c) {
          * a peer that half-closed and never reads, spinning the loop. */
         uint32_t events = c->closing ? 0 : EPOLLIN | EPOLLRDHUP;
 
-        if (c->out_len > 0)
+        if (c->out.len > 0)
                 events |= EPOLLOUT;
         (void) loop_modify(c->server->loop, c->fd, events);
 }
@@ -106,7 +91,7 @@ static void client_reply(Client *c, char *line) {
         if (!line || client_queue(c, line, strlen(line)) < 0) {
                 /* Out of memory, or a client that does not read its replies: drop it. */
                 c->closing = true;
-                c->out_len = 0;
+                buf_consume(&c->out, c->out.len);
         }
         free(line);
 }
@@ -146,7 +131,7 @@ static bool evict_idle(Server *s) {
         Client *victim = NULL;
 
         for (Client *c = s->clients; c; c = c->next)
-                if (!c->closing && c->in.len == c->in.start && c->out_len == 0 &&
+                if (!c->closing && c->in.len == c->in.start && c->out.len == 0 &&
                     (!victim || c->last_active_ns < victim->last_active_ns))
                         victim = c;
         if (!victim)

@@ -284,31 +284,39 @@ int parse_percent(const char *s, double *ret_percent) {
         return 0;
 }
 
-/* tc/tc_util.c get_rate64(): the unit names are matched without regard to case, "bps" means bytes, and a bare
- * number means bits. Scales are in bits per second. */
+/* tc/tc_util.c get_rate64(): a unit is a scale prefix and "bit" or "bps" (bytes), matched without regard to case;
+ * a bare number means bits. */
 static const struct {
         const char *name;
-        uint64_t bits;
-} rate_units[] = {
-        { "bit", 1 },
-        { "kibit", UINT64_C(1) << 10 },
-        { "kbit", UINT64_C(1000) },
-        { "mibit", UINT64_C(1) << 20 },
-        { "mbit", UINT64_C(1000000) },
-        { "gibit", UINT64_C(1) << 30 },
-        { "gbit", UINT64_C(1000000000) },
-        { "tibit", UINT64_C(1) << 40 },
-        { "tbit", UINT64_C(1000000000000) },
-        { "bps", 8 },
-        { "kibps", UINT64_C(8) << 10 },
-        { "kbps", UINT64_C(8000) },
-        { "mibps", UINT64_C(8) << 20 },
-        { "mbps", UINT64_C(8000000) },
-        { "gibps", UINT64_C(8) << 30 },
-        { "gbps", UINT64_C(8000000000) },
-        { "tibps", UINT64_C(8) << 40 },
-        { "tbps", UINT64_C(8000000000000) },
+        uint64_t factor;
+} rate_prefixes[] = {
+        { "", 1 },
+        { "ki", UINT64_C(1) << 10 },
+        { "k", UINT64_C(1000) },
+        { "mi", UINT64_C(1) << 20 },
+        { "m", UINT64_C(1000000) },
+        { "gi", UINT64_C(1) << 30 },
+        { "g", UINT64_C(1000000000) },
+        { "ti", UINT64_C(1) << 40 },
+        { "t", UINT64_C(1000000000000) },
 };
+
+/* The scale of a rate unit in bits per second, or 0 when s is none. */
+static uint64_t rate_unit_bits(const char *s) {
+        size_t n = strlen(s);
+        uint64_t per;
+
+        if (n >= 3 && strcasecmp(s + n - 3, "bit") == 0)
+                per = 1;
+        else if (n >= 3 && strcasecmp(s + n - 3, "bps") == 0)
+                per = 8;
+        else
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(rate_prefixes); i++)
+                if (strlen(rate_prefixes[i].name) == n - 3 && strncasecmp(s, rate_prefixes[i].name, n - 3) == 0)
+                        return rate_prefixes[i].factor * per;
+        return 0;
+}
 
 #define RATE_FRACTION_DIGITS_MAX 18
 
@@ -323,13 +331,9 @@ static int parse_rate_unsigned(const char *s, uint64_t *ret_Bps) {
                 return -EINVAL;
 
         if (s[n] != '\0') {
-                size_t i;
-                for (i = 0; i < ELEMENTSOF(rate_units); i++)
-                        if (strcasecmp(s + n, rate_units[i].name) == 0)
-                                break;
-                if (i >= ELEMENTSOF(rate_units))
+                scale = rate_unit_bits(s + n);
+                if (scale == 0)
                         return -EINVAL;
-                scale = rate_units[i].bits;
         }
 
         /* Exact arithmetic, so what format_rate_Bps() prints reads back as the same number. Fraction digits past 18
