@@ -208,10 +208,16 @@ static __always_inline int lpm6_matches(const struct classifier_slot *s, const s
 static __always_inline int addr_matches(const struct classifier_slot *s, const struct packet *p) {
         if (!(s->flags & CLASSIFIER_F_CIDRS))
                 return 1;
-        if (p->family == 4 && (s->flags & CLASSIFIER_F_CIDR4))
-                return (s->flags & CLASSIFIER_F_CIDR4_LPM) ? lpm4_matches(s, p) : hash_matches(s, p);
-        if (p->family == 6 && (s->flags & CLASSIFIER_F_CIDR6))
-                return (s->flags & CLASSIFIER_F_CIDR6_LPM) ? lpm6_matches(s, p) : hash_matches(s, p);
+        if (p->family == 4 && (s->flags & CLASSIFIER_F_CIDR4)) {
+                if (!(s->flags & CLASSIFIER_F_CIDR4_LPM))
+                        return hash_matches(s, p);
+                return lpm4_matches(s, p);
+        }
+        if (p->family == 6 && (s->flags & CLASSIFIER_F_CIDR6)) {
+                if (!(s->flags & CLASSIFIER_F_CIDR6_LPM))
+                        return hash_matches(s, p);
+                return lpm6_matches(s, p);
+        }
         return 0;
 }
 
