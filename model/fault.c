@@ -96,6 +96,7 @@ void fault_spec_done(FaultSpec *spec) {
 
         free(spec->target.netns);
         strv_free(spec->devices);
+        strv_free(spec->ignored);
         fault_match_done(&spec->match);
         *spec = (FaultSpec) {};
 }

@@ -73,9 +73,12 @@ typedef struct FaultSpec {
         FaultDirection direction;       /* default egress */
         bool partition;                 /* drop every matched packet; excludes netem */
         int64_t duration_ns;            /* 0: none given */
+        char **ignored;                 /* NULL-terminated: members of a Chaos Mesh NetworkChaos spec that were
+                                         * accepted and ignored (selector, mode); NULL for a native spec */
 } FaultSpec;
 
-/* Same target, devices, netem, match, direction, partition and duration. Used for idempotent re-apply. */
+/* Same target, devices, netem, match, direction, partition and duration (not where it came from). Used for
+ * idempotent re-apply. */
 bool fault_spec_equal(const FaultSpec *a, const FaultSpec *b);
 
 void fault_spec_done(FaultSpec *spec);
