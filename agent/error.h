@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <errno.h>
+
 #include "jsonrpc.h"
 
 /* Fill err for the client and return error (a -errno): the agent's convention, registry.h. */

@@ -251,7 +251,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         if (k < 0)
                 goto fail;
 
-        /* Place it on its devices, and bring each device's kernel state in line. */
+        /* Place it on its devices (nothing reaches the kernel yet). */
         f->spec = *spec;
         k = device_place(r, f, links, n_links, err);
         if (k < 0)
@@ -267,7 +267,8 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         f->applied_at_ns = now_ns(CLOCK_REALTIME);
         set_times(r, f);
 
-        /* Listed before syncing, so the devices' desired state includes it. */
+        /* Listed before syncing, so the devices' desired state includes it; then each device's kernel state is
+         * brought in line, all or nothing. */
         f->next = r->faults;
         r->faults = f;
         r->n_faults++;

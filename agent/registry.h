@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * The fault registry: ids, leases, deadlines, and which devices each fault is placed on. device.h owns what each
- * device's kernel state must be and brings it there; registry.c only decides which faults are live.
+ * The fault registry: ids, leases, deadlines, each fault's rules in the classifier's maps, and which devices each
+ * fault is placed on. device.h owns what each device's kernel state must be and brings it there.
  *
  * Errors, in every agent function (STYLE.md, after systemd):
  *   - The return value is 0 (or a positive value) on success and -errno on failure, never a JSON-RPC code.
@@ -11,8 +11,8 @@
  *     field, the kernel's words). The -errno says what happened in errno terms: -EINVAL bad params, -ENOENT or
  *     -ENODEV no such target, device or fault, -EEXIST or -EBUSY a conflict, -EPERM or -EACCES not permitted,
  *     -EOPNOTSUPP a kernel feature missing, and the kernel's own errno when it refused a change.
- *   - A failure that leaves the RpcError empty (out of memory, say) is sent as -32603 with strerror's words;
- *     agent_dispatch() does that, at the one boundary that logs.
+ *   - A failure that leaves the RpcError empty (out of memory, say) is sent as -32603 "Internal error" with
+ *     data {errno, message}; agent_dispatch() does that, at the one boundary that logs.
  */
 
 #include <stdbool.h>
@@ -73,7 +73,8 @@ typedef struct Registry {
 int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *features, int64_t max_duration_ns);
 void registry_done(Registry *r);
 
-/* fault.apply: spec is consumed on success. */
+/* fault.apply. A new fault takes spec's allocations (spec is emptied); a renew of the same id and spec leaves spec
+ * with the caller. */
 int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err);
 int registry_recover(Registry *r, const char *id, RpcError *err);
 Fault *registry_find(Registry *r, const char *id);

@@ -173,9 +173,10 @@ int agent_dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, Rp
                         return 0;
                 /* A failure nobody described for the client (out of memory, say): say what errno says. */
                 if (err->code == 0) {
-                        char buf[160];
-                        snprintf(buf, sizeof(buf), "Internal error: %s", strerror(-k));
-                        rpc_error_set(err, RPC_INTERNAL_ERROR, buf);
+                        rpc_error_set(err, RPC_INTERNAL_ERROR, "Internal error");
+                        err->data = cJSON_CreateObject();
+                        cJSON_AddNumberToObject(err->data, "errno", -k);
+                        cJSON_AddStringToObject(err->data, "message", strerror(-k));
                 }
                 if (err->code == RPC_INTERNAL_ERROR)
                         log_error("%s failed: %s (%s)", req->method, err->message, strerror(-k));

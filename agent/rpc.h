@@ -17,8 +17,8 @@ typedef struct AgentMethod {
         int (*fn)(Agent *a, const cJSON *params, cJSON **ret, RpcError *err);
 } AgentMethod;
 
-/* The dispatch table, in the order the OpenRPC document lists the methods, ended by an empty entry. The OpenRPC
- * test reads it, so what is documented is what is dispatched. */
+/* The dispatch table, ended by an empty entry. The OpenRPC test reads it: what is documented is what is
+ * dispatched, and the other way round. */
 extern const AgentMethod agent_methods[];
 
 /* server_dispatch_fn for the RPC server: 0, or -errno with *err filled (registry.h). */

@@ -4,8 +4,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#define NSEC_PER_SEC 1000000000ll
-#define NSEC_PER_MSEC 1000000ll
+#define NSEC_PER_USEC UINT64_C(1000)
+#define NSEC_PER_MSEC UINT64_C(1000000)
+#define NSEC_PER_SEC UINT64_C(1000000000)
 
 /* CLOCK_MONOTONIC for deadlines, timers and the classifier (bpf_ktime_get_ns() is the same clock);
  * CLOCK_REALTIME only for what people read. */

@@ -83,6 +83,8 @@ int ingress_queue_clsact_del(Rtnl *r, int ifindex) {
 }
 
 int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex) {
+        if (ifb_ifindex <= 0)
+                return -EINVAL; /* a filter without its redirect would hand nothing to the IFB */
         /* Classic mode, not direct-action: the program's -1 ("match") runs the mirred redirect. */
         return filter_queue_bpf_add(r, &(FilterBpf) {
                 .ifindex = ifindex,

@@ -42,22 +42,35 @@ static bool known(int result) {
         return result != -ENOENT && result != -EOPNOTSUPP;
 }
 
-static int probe_qdisc(Rtnl *r, const char *kind, uint32_t parent) {
-        /* ifindex 1: lo, the one device a new namespace has. */
-        struct nlmsghdr *nlh = rtnl_tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, 1, parent,
-                                               parent == TC_H_CLSACT ? TC_H_MAKE(TC_H_CLSACT, 0) : 0, 0);
-        int result;
+/* Send the one probe just queued; a message that did not fit (never, in an empty batch) knows nothing. */
+static bool probe_commit(Rtnl *r, bool queued) {
+        int result = -ENOBUFS;
 
-        mnl_attr_put_strz(nlh, TCA_KIND, kind);
+        if (!queued) {
+                rtnl_batch_reset(r);
+                return false;
+        }
         (void) rtnl_batch_commit(r, &result, NULL);
         return known(result);
+}
+
+static bool probe_tc(Rtnl *r, uint16_t type, uint32_t parent, uint32_t handle, uint32_t info, const char *kind) {
+        /* ifindex 1: lo, the one device a new namespace has. */
+        struct nlmsghdr *nlh = rtnl_tc_message(r, type, NLM_F_CREATE | NLM_F_EXCL, 1, parent, handle, info);
+
+        if (nlh)
+                mnl_attr_put_strz(nlh, TCA_KIND, kind);
+        return probe_commit(r, nlh);
+}
+
+static bool probe_qdisc(Rtnl *r, const char *kind, uint32_t parent) {
+        return probe_tc(r, RTM_NEWQDISC, parent, parent == TC_H_CLSACT ? TC_H_MAKE(TC_H_CLSACT, 0) : 0, 0, kind);
 }
 
 int kernel_features_probe(KernelFeatures *ret) {
         KernelFeatures f = {};
         Rtnl *r = NULL;
-        struct nlmsghdr *nlh;
-        int k, result;
+        int k;
 
         k = netns_run_scratch(open_cb, &r);
         if (k < 0)
@@ -70,18 +83,10 @@ int kernel_features_probe(KernelFeatures *ret) {
         f.has[FEATURE_CLSACT] = probe_qdisc(r, "clsact", TC_H_CLSACT);
 
         /* cls_bpf without options: -EINVAL when the classifier exists. Needs a qdisc to hang on: clsact. */
-        if (f.has[FEATURE_CLSACT]) {
-                nlh = rtnl_tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, 1,
-                                      TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), 0,
-                                      TC_H_MAKE(1u << 16, htons(0x0003 /* ETH_P_ALL */)));
-                mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
-                (void) rtnl_batch_commit(r, &result, NULL);
-                f.has[FEATURE_CLS_BPF] = known(result);
-        }
-
-        ifb_queue_create(r, "clprobe0");
-        (void) rtnl_batch_commit(r, &result, NULL);
-        f.has[FEATURE_IFB] = known(result);
+        if (f.has[FEATURE_CLSACT])
+                f.has[FEATURE_CLS_BPF] = probe_tc(r, RTM_NEWTFILTER, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), 0,
+                                                  TC_H_MAKE(1u << 16, htons(0x0003 /* ETH_P_ALL */)), "bpf");
+        f.has[FEATURE_IFB] = probe_commit(r, ifb_queue_create(r, "clprobe0") >= 0);
 
         /* Closing the last socket in the scratch namespace frees it, and whatever the probes created with it. */
         rtnl_free(r);

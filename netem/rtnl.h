@@ -14,9 +14,10 @@ struct nlmsghdr;
  * acks each, so the caller learns which succeeded and can undo exactly those. */
 
 /* Batch headroom, the rule every caller follows:
- *   - A change goes to the kernel as one batch, or not at all. Every rtnl_message() and *_queue_*() result is
- *     checked; a full batch (NULL, -ENOBUFS) means rtnl_batch_reset() and an error, never committing the part
- *     that fitted (a tree without its filter would pass every packet unclassified).
+ *   - A change goes to the kernel as one batch, or not at all. The result of every rtnl_message() and
+ *     *_queue_*() of a change is checked; a full batch (NULL, -ENOBUFS) means rtnl_batch_reset() and an error,
+ *     never committing the part that fitted (a tree without its filter would pass every packet unclassified).
+ *     Undoing a change queues small deletes into an empty batch, which always fit.
  *   - The largest batch chaoslet builds is one whole tree: root, filter, and a class and its netem leaf per
  *     fault, 2 + 2 x TREE_CLASSES_MAX = 130 messages (tree.c asserts it fits).
  *   - A netem leaf with a distribution table is about 8.4 KiB, the rest well under 1 KiB: a full tree needs

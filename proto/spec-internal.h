@@ -54,6 +54,10 @@ int spec_json_array_add(cJSON *a, cJSON *v);
 int spec_netem_from_json(const cJSON *o, NetemParams *ret, SpecError *err);
 cJSON *spec_netem_to_json(const NetemParams *p);
 
+/* spec-networkchaos.c: params whose fault is said by nc, a Chaos Mesh NetworkChaos spec (or the whole object).
+ * Decodes the native members it stands for into *ret, which then lists what it ignored. */
+int spec_networkchaos_from_json(const cJSON *params, const cJSON *nc, FaultSpec *ret, SpecError *err);
+
 /* spec-match.c: the "match" member. to_json adds nothing for an empty match. */
 int spec_match_from_json(const cJSON *o, FaultMatch *ret, SpecError *err);
 int spec_match_to_json(cJSON *parent, const FaultMatch *m);

@@ -240,6 +240,9 @@ int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
                 return -EINVAL;
         if (!cJSON_IsObject(params))
                 return spec_error_set(err, "params", "must be an object");
+        if (cJSON_HasObjectItem(params, "networkchaos"))
+                return spec_networkchaos_from_json(params, cJSON_GetObjectItemCaseSensitive(params, "networkchaos"),
+                                                   ret, err);
 
         r = spec_members_from_json(params, NULL, fault_members, _FAULT_MEMBER_MAX, &spec, &seen, err);
         if (r < 0)
@@ -306,6 +309,21 @@ cJSON *fault_spec_to_json(const FaultSpec *spec) {
                 if (!format_duration_ns(spec->duration_ns, buf, sizeof buf) ||
                     !cJSON_AddStringToObject(o, "duration", buf))
                         goto fail;
+        }
+
+        /* What a NetworkChaos spec said that the orchestrator, not chaoslet, acts on. */
+        if (spec->ignored) {
+                cJSON *a = cJSON_AddArrayToObject(o, "ignored");
+
+                if (!a)
+                        goto fail;
+                STRV_FOREACH(m, spec->ignored) {
+                        char path[SPEC_FIELD_MAX];
+
+                        snprintf(path, sizeof path, "networkchaos.%s", *m);
+                        if (spec_json_array_add(a, cJSON_CreateString(path)) < 0)
+                                goto fail;
+                }
         }
         return o;
 

@@ -9,11 +9,9 @@
 #include <time.h>
 
 #include "macro.h"
+#include "time-util.h"
 #include "units.h"
 
-#define NSEC_PER_USEC UINT64_C(1000)
-#define NSEC_PER_MSEC UINT64_C(1000000)
-#define NSEC_PER_SEC UINT64_C(1000000000)
 #define NSEC_PER_MINUTE (UINT64_C(60) * NSEC_PER_SEC)
 #define NSEC_PER_HOUR (UINT64_C(60) * NSEC_PER_MINUTE)
 

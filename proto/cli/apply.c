@@ -123,6 +123,28 @@ static int read_params_file(const char *path, cJSON **ret) {
         return EXIT_OK;
 }
 
+/* A Chaos Mesh NetworkChaos, as kubectl or a manifest has it: the spec (it has an action) or the whole object. */
+static bool is_networkchaos(const cJSON *o) {
+        const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
+
+        return cJSON_HasObjectItem(o, "action") || (cJSON_IsString(kind) && strcmp(kind->valuestring, "NetworkChaos") == 0);
+}
+
+/* -f FILE with a NetworkChaos: the flags' target and id go with it, the agent takes its spec. Consumes content. */
+static int params_add_networkchaos(cJSON *params, cJSON *content) {
+        for (const cJSON *m = params->child; m; m = m->next)
+                if (strcmp(m->string, "target") != 0 && strcmp(m->string, "id") != 0) {
+                        cJSON_Delete(content);
+                        return cli_usage_error("apply: a NetworkChaos file says the fault: give only its target "
+                                               "and --id as flags");
+                }
+        if (!cJSON_AddItemToObject(params, "networkchaos", content)) {
+                cJSON_Delete(content);
+                return EXIT_FAIL;
+        }
+        return EXIT_OK;
+}
+
 /* The options above the netem flags, with room to spare; cli_verb_apply() appends netem_flags after the last. */
 #define APPLY_OPTIONS_FIXED 16
 
@@ -229,17 +251,28 @@ int cli_verb_apply(int argc, char **argv) {
 
         if (optind < argc)
                 return cli_usage_error("apply: unexpected argument '%s'", argv[optind]);
-        if (file && flags)
-                return cli_usage_error("apply: -f and fault flags cannot be mixed");
         if (!file && !flags)
                 return cli_usage_error("apply: give fault flags (--pid/--netns, --latency, ... or --partition) or "
                                        "-f FILE");
 
         if (file) {
-                cJSON_Delete(TAKE_PTR(params));
-                r = read_params_file(file, &params);
+                cJSON *content = NULL;
+
+                r = read_params_file(file, &content);
                 if (r != EXIT_OK)
                         return r;
+                if (is_networkchaos(content)) {
+                        r = params_add_networkchaos(params, content);
+                        if (r != EXIT_OK)
+                                return r;
+                } else if (params->child) {
+                        cJSON_Delete(content);
+                        return cli_usage_error("apply: -f and fault flags cannot be mixed");
+                } else {
+                        /* fault.apply params stand alone. */
+                        cJSON_Delete(params);
+                        params = content;
+                }
         }
 
         return cli_run("fault.apply", TAKE_PTR(params), cli_print_fault);

@@ -26,7 +26,7 @@ static void help(FILE *f) {
                 "Commands:\n"
                 "  info                    The agent's version, kernel features and active faults\n"
                 "  apply FLAGS             Apply a fault (see below)\n"
-                "  apply -f FILE|-         Apply a fault from fault.apply params in JSON\n"
+                "  apply -f FILE|-         Apply fault.apply params, or a Chaos Mesh NetworkChaos, in JSON\n"
                 "  recover ID              Remove a fault\n"
                 "  list                    List the faults\n"
                 "  get ID                  Show one fault\n"

@@ -195,6 +195,10 @@ void cli_print_fault(const cJSON *f) {
                 print_kv("partition", "yes: every matched packet is dropped");
         else
                 print_kv("netem", netem);
+        if (cJSON_IsArray(get(spec, "ignored"))) {
+                _cleanup_free_ char *ignored = strings_text(get(spec, "ignored"), ", ", SIZE_MAX);
+                print_kv("ignored", ignored);
+        }
         if (cJSON_IsObject(counters)) {
                 _cleanup_free_ char *mp = counter_text(counters, "matched_packets"),
                                     *mb = counter_text(counters, "matched_bytes"),
