@@ -182,7 +182,7 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         if (!fault_spec_equal(&f->spec, spec))
                 return agent_fail_field(err, -EEXIST, RPC_CONFLICT, "A fault with this id exists with a different spec",
                                         "id", "already in use by a different fault; recover it first");
-        k = target_open(&spec->target, &fd, &id, err);
+        k = target_open(&spec->target, &fd, &id, NULL, err);
         if (k < 0)
                 return k;
         if (id.ino != f->netns.ino || id.dev != f->netns.dev)
@@ -230,7 +230,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 return -ENOMEM;
 
         /* Resolve the target: its namespace, and the devices in it. */
-        k = target_open(&spec->target, &fd, &f->netns, err);
+        k = target_open(&spec->target, &fd, &f->netns, NULL, err);
         if (k < 0)
                 goto fail;
         /* So that the namespace's death is announced to us (RTM_DELNSID) without our holding it alive. */
@@ -454,10 +454,17 @@ cJSON *fault_to_json(Registry *r, const Fault *f) {
         cJSON_AddStringToObject(o, "id", f->id);
         cJSON_AddStringToObject(o, "state", "active");
         t = cJSON_AddObjectToObject(o, "target");
-        if (f->spec.target.kind == TARGET_PID)
+        switch (f->spec.target.kind) {
+        case TARGET_PID:
                 cJSON_AddNumberToObject(t, "pid", f->spec.target.pid);
-        else
+                break;
+        case TARGET_NETNS:
                 cJSON_AddStringToObject(t, "netns", f->spec.target.netns);
+                break;
+        default:
+                cJSON_AddStringToObject(t, f->spec.target.kind == TARGET_CONTAINER ? "container" : "pod",
+                                        f->spec.target.ref ?: f->spec.target.id);
+        }
         cJSON_AddNumberToObject(t, "netns_inode", (double) f->netns.ino);
         devs = cJSON_AddArrayToObject(o, "devices");
         for (size_t i = 0; i < f->n_devices; i++) {
