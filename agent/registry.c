@@ -200,6 +200,14 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         return 0;
 }
 
+/* The node's own namespace (a hostNetwork pod's): a fault there would hit the node's own traffic. */
+static int host_netns_check(Registry *r, const Fault *f, RpcError *err) {
+        if (f->netns.dev != r->host_netns.dev || f->netns.ino != r->host_netns.ino)
+                return 0;
+        return agent_fail_field(err, -EPERM, RPC_NOT_PERMITTED, "The target is in the node's network namespace",
+                                "target", "resolves to the node's own network namespace (a hostNetwork pod)");
+}
+
 static void apply_undo(Registry *r, Fault *f, void *userdata) {
         fault_unlink(r, f);
 }
@@ -231,6 +239,10 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
 
         /* Resolve the target: its namespace, and the devices in it. */
         k = target_open(&spec->target, &fd, &f->netns, NULL, err);
+        if (k < 0)
+                goto fail;
+        /* Before anything changes in the kernel, the nsid included. */
+        k = host_netns_check(r, f, err);
         if (k < 0)
                 goto fail;
         /* So that the namespace's death is announced to us (RTM_DELNSID) without our holding it alive. */
@@ -419,12 +431,17 @@ void registry_recover_all(Registry *r) {
 }
 
 int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *features, int64_t max_duration_ns) {
+        int fd;
+
         *r = (Registry) {
                 .classifier = classifier,
                 .features = *features,
                 .max_duration_ns = max_duration_ns,
         };
         r->nsid_fd = -EBADF;
+        /* The node's namespace is the agent's own (a DaemonSet with hostNetwork, or a host service). */
+        if (netns_open_pid(getpid(), &fd, &r->host_netns) >= 0)
+                safe_close(fd);
         r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         if (r->timer_fd < 0)
                 return negative_errno();

@@ -65,6 +65,7 @@ typedef struct Registry {
         uint64_t next_order;
         int timer_fd;
         Rtnl *home;                     /* rtnetlink in the agent's own namespace (nsids) */
+        NetnsId host_netns;             /* the agent's own namespace: the node's */
         int nsid_fd;                    /* RTNLGRP_NSID listener: namespaces being destroyed */
         uint8_t counter_keys[CLASSIFIER_COUNTERS_MAX / 8];
         uint8_t device_keys[65536 / 8];
