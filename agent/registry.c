@@ -44,6 +44,7 @@ static void fault_free(Fault *f) {
         if (!f)
                 return;
         fault_spec_done(&f->spec);
+        free(f->cgroup_path);
         free(f);
 }
 
@@ -200,12 +201,62 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         return 0;
 }
 
-/* The node's own namespace (a hostNetwork pod's): a fault there would hit the node's own traffic. */
-static int host_netns_check(Registry *r, const Fault *f, RpcError *err) {
+/* The node's own namespace (a hostNetwork pod's): refused unless --allow-host-netns; allowed, the fault is
+ * narrowed to the traffic of the target's cgroup, so the node's own traffic is never hit. */
+static int host_netns_check(Registry *r, const FaultSpec *spec, const TargetFound *found, Fault *f, RpcError *err) {
+        char path[CGROUP_PATH_MAX];
+        unsigned level = 0;
+        int k;
+
         if (f->netns.dev != r->host_netns.dev || f->netns.ino != r->host_netns.ino)
                 return 0;
-        return agent_fail_field(err, -EPERM, RPC_NOT_PERMITTED, "The target is in the node's network namespace",
-                                "target", "resolves to the node's own network namespace (a hostNetwork pod)");
+        if (!r->allow_host_netns)
+                return agent_fail_field(err, -EPERM, RPC_NOT_PERMITTED, "The target is in the node's network namespace",
+                                        "target", "resolves to the node's own network namespace (a hostNetwork "
+                                                  "pod); chaosletd --allow-host-netns permits it");
+
+        switch (spec->target.kind) {
+        case TARGET_CONTAINER:
+        case TARGET_POD:
+                if (!found->unit.unit_path[0])
+                        return agent_fail_field(err, -EOPNOTSUPP, RPC_NOT_SUPPORTED,
+                                                "A host-network target needs cgroup v2", "target",
+                                                "only cgroup v1 names it, and the classifier tells sockets apart "
+                                                "by their cgroup v2");
+                snprintf(path, sizeof(path), "%s", found->unit.unit_path);
+                level = found->unit.unit_level;
+                break;
+        case TARGET_PID:
+                k = cgroup_pid_v2_path(found->pid, path, sizeof(path), &level);
+                if (k == -ERANGE)
+                        level = 0;
+                else if (k < 0)
+                        return agent_fail_field(err, k, RPC_NOT_SUPPORTED, "A host-network target needs cgroup v2",
+                                                "target.pid", "the process has no cgroup v2 path");
+                if (k >= 0 && level == 0)
+                        return agent_invalid(err, "target.pid", "in the node's namespace and its root cgroup: its "
+                                                                "traffic cannot be told from the node's");
+                break;
+        default:
+                return agent_invalid(err, "target", "the node's own namespace by path: name the container, pod or pid "
+                                                    "so that only its traffic is hit");
+        }
+        if (level == 0 || level > UINT8_MAX)
+                return agent_invalid(err, "target", "its cgroup is outside chaosletd's cgroup namespace (or deeper "
+                                                    "than 255): run chaosletd in the node's cgroup namespace");
+        /* At tc ingress a packet has no socket yet, so no cgroup to tell the target's traffic by. */
+        if (spec->direction != DIRECTION_EGRESS)
+                return agent_invalid(err, "direction", "a target in the node's namespace is matched by its "
+                                                       "sockets' cgroup, which only egress packets carry: use egress");
+        k = cgroup_id_of_path(path, &f->cgroup_id);
+        if (k < 0)
+                return agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "The target's cgroup cannot be opened", "target",
+                                        strerror(-k));
+        f->cgroup_path = strdup(path);
+        if (!f->cgroup_path)
+                return -ENOMEM;
+        f->cgroup_level = level;
+        return 0;
 }
 
 static void apply_undo(Registry *r, Fault *f, void *userdata) {
@@ -214,6 +265,7 @@ static void apply_undo(Registry *r, Fault *f, void *userdata) {
 
 int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         _cleanup_close_ int fd = -EBADF;
+        TargetFound found = {};
         Link links[LINKS_MAX];
         char tbuf[4200];
         size_t n_links = 0;
@@ -238,11 +290,11 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 return -ENOMEM;
 
         /* Resolve the target: its namespace, and the devices in it. */
-        k = target_open(&spec->target, &fd, &f->netns, NULL, err);
+        k = target_open(&spec->target, &fd, &f->netns, &found, err);
         if (k < 0)
                 goto fail;
         /* Before anything changes in the kernel, the nsid included. */
-        k = host_netns_check(r, f, err);
+        k = host_netns_check(r, spec, &found, f, err);
         if (k < 0)
                 goto fail;
         /* So that the namespace's death is announced to us (RTM_DELNSID) without our holding it alive. */
@@ -300,6 +352,7 @@ fail_devices:
                 device_release(r, f->devices[i].device);
         rules_unload(r, f);
 fail:
+        free(f->cgroup_path);
         free(f); /* f->spec, if set, is still the caller's */
         return k;
 }
@@ -483,6 +536,10 @@ cJSON *fault_to_json(Registry *r, const Fault *f) {
                                         f->spec.target.ref ?: f->spec.target.id);
         }
         cJSON_AddNumberToObject(t, "netns_inode", (double) f->netns.ino);
+        if (f->cgroup_id) {
+                cJSON_AddStringToObject(t, "cgroup", f->cgroup_path);
+                cJSON_AddNumberToObject(t, "cgroup_id", (double) f->cgroup_id);
+        }
         devs = cJSON_AddArrayToObject(o, "devices");
         for (size_t i = 0; i < f->n_devices; i++) {
                 bool seen = false;

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 #
 # host-host-netns: targets that resolve to this machine's own network namespace (a hostNetwork pod's, as far as
-# chaoslet can tell) are refused, before anything changes. Read-only on this machine's namespace: the checks only
-# read tc, and every apply here is expected to be refused.
+# chaoslet can tell) are refused by an agent without --allow-host-netns, before anything changes. Read-only on
+# this machine's namespace: the checks only read tc, and every apply here is expected to be refused. (Faults in
+# a node's namespace, with the flag, are tested in user-mode Linux: tests/kernel/agent-host-netns.sh.)
 #
 # Also: a container or pod that is not on this node is -32001, saying what was searched.
 
@@ -31,6 +32,7 @@ NODEV=${NODEV:0:15}
 [[ ! -e /sys/class/net/$NODEV ]] || skip "a device $NODEV exists here"
 
 agent_start
+assert_eq "$(cl info | jq .allow_host_netns)" false "agent.info allow_host_netns"
 before=$(host_tc)
 self_ino=$(stat -L -c %i /proc/self/ns/net)
 [[ $(stat -L -c %i "/proc/$AGENT_PID/ns/net") == "$self_ino" ]] || skip "the agent does not run in this namespace"
@@ -40,7 +42,7 @@ for t in "--pid 1" "--pid $AGENT_PID" "--pid $$" "--netns /proc/1/ns/net" "--net
         [[ $t == *" /proc/1/"* || $t == "--pid 1" ]] && [[ $(stat -L -c %i /proc/1/ns/net 2>/dev/null) != "$self_ino" ]] && continue
         # shellcheck disable=SC2086
         err=$("$CHAOSLET" --socket "$AGENT_SOCKET" apply $t --device "$NODEV" --latency 90ms 2>&1 || true)
-        grep -q '^error -32004: .*(field: target: .*node' <<<"$err" || fail "$t: expected -32004: $err"
+        grep -q '^error -32004: .*(field: target: .*--allow-host-netns' <<<"$err" || fail "$t: expected -32004: $err"
         echo "ok: $t refused: $err"
 done
 after=$(host_tc)
