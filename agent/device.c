@@ -212,6 +212,11 @@ static void fill_slot(struct classifier_slot *s, const Fault *f, uint16_t minor)
                 s->loss_prob = netem_percent_to_prob(spec->netem.loss);
         }
         classifier_slot_set_cidrs(s, &f->cidr_set);
+        if (f->cgroup_id) {
+                s->flags |= CLASSIFIER_F_CGROUP;
+                s->cgroup_id = f->cgroup_id;
+                s->cgroup_level = (uint8_t) f->cgroup_level;
+        }
 }
 
 typedef struct Plan {

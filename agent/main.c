@@ -30,6 +30,7 @@ typedef struct Options {
         const char *state_dir;
         int64_t max_duration_ns;
         bool keep_caps;
+        bool allow_host_netns;
 } Options;
 
 static void help(void) {
@@ -38,6 +39,8 @@ static void help(void) {
                "  --socket PATH         Unix socket to listen on (default " CHAOSLET_SOCKET_DEFAULT ")\n"
                "  --state-dir DIR       reserved for the fault journal; unused in this version\n"
                "  --max-duration DUR    longest a fault may live (default 1h)\n"
+               "  --allow-host-netns    allow targets in the node's own network namespace (hostNetwork pods);\n"
+               "                        their faults hit only their cgroup's egress traffic\n"
                "  --keep-capabilities   do not drop capabilities (debugging only)\n"
                "  -v, --verbose         debug logging\n"
                "  -h, --help            this help\n"
@@ -45,12 +48,14 @@ static void help(void) {
 }
 
 static int parse_args(int argc, char **argv, Options *o) {
-        enum { ARG_SOCKET = 0x100, ARG_STATE_DIR, ARG_MAX_DURATION, ARG_KEEP_CAPS, ARG_VERSION };
+        enum { ARG_SOCKET = 0x100, ARG_STATE_DIR, ARG_MAX_DURATION, ARG_KEEP_CAPS, ARG_ALLOW_HOST_NETNS,
+               ARG_VERSION };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, ARG_SOCKET },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "max-duration", required_argument, NULL, ARG_MAX_DURATION },
                 { "keep-capabilities", no_argument, NULL, ARG_KEEP_CAPS },
+                { "allow-host-netns", no_argument, NULL, ARG_ALLOW_HOST_NETNS },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -74,6 +79,9 @@ static int parse_args(int argc, char **argv, Options *o) {
                         break;
                 case ARG_KEEP_CAPS:
                         o->keep_caps = true;
+                        break;
+                case ARG_ALLOW_HOST_NETNS:
+                        o->allow_host_netns = true;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
@@ -184,6 +192,7 @@ int main(int argc, char **argv) {
                 log_error_errno(k, "Failed to set up the fault registry: %m");
                 goto finish;
         }
+        agent.registry.allow_host_netns = o.allow_host_netns;
 
         k = loop_new(&loop);
         if (k < 0) {

@@ -44,6 +44,7 @@ static void fault_free(Fault *f) {
         if (!f)
                 return;
         fault_spec_done(&f->spec);
+        free(f->cgroup_path);
         free(f);
 }
 
@@ -182,7 +183,7 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         if (!fault_spec_equal(&f->spec, spec))
                 return agent_fail_field(err, -EEXIST, RPC_CONFLICT, "A fault with this id exists with a different spec",
                                         "id", "already in use by a different fault; recover it first");
-        k = target_open(&spec->target, &fd, &id, err);
+        k = target_open(&spec->target, &fd, &id, NULL, err);
         if (k < 0)
                 return k;
         if (id.ino != f->netns.ino || id.dev != f->netns.dev)
@@ -200,12 +201,71 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         return 0;
 }
 
+/* The node's own namespace (a hostNetwork pod's): refused unless --allow-host-netns; allowed, the fault is
+ * narrowed to the traffic of the target's cgroup, so the node's own traffic is never hit. */
+static int host_netns_check(Registry *r, const FaultSpec *spec, const TargetFound *found, Fault *f, RpcError *err) {
+        char path[CGROUP_PATH_MAX];
+        unsigned level = 0;
+        int k;
+
+        if (f->netns.dev != r->host_netns.dev || f->netns.ino != r->host_netns.ino)
+                return 0;
+        if (!r->allow_host_netns)
+                return agent_fail_field(err, -EPERM, RPC_NOT_PERMITTED, "The target is in the node's network namespace",
+                                        "target", "resolves to the node's own network namespace (a hostNetwork "
+                                                  "pod); chaosletd --allow-host-netns permits it");
+
+        switch (spec->target.kind) {
+        case TARGET_CONTAINER:
+        case TARGET_POD:
+                if (!found->unit.unit_path[0])
+                        return agent_fail_field(err, -EOPNOTSUPP, RPC_NOT_SUPPORTED,
+                                                "A host-network target needs cgroup v2", "target",
+                                                "only cgroup v1 names it, and the classifier tells sockets apart "
+                                                "by their cgroup v2");
+                snprintf(path, sizeof(path), "%s", found->unit.unit_path);
+                level = found->unit.unit_level;
+                break;
+        case TARGET_PID:
+                k = cgroup_pid_v2_path(found->pid, path, sizeof(path), &level);
+                if (k == -ERANGE)
+                        level = 0;
+                else if (k < 0)
+                        return agent_fail_field(err, k, RPC_NOT_SUPPORTED, "A host-network target needs cgroup v2",
+                                                "target.pid", "the process has no cgroup v2 path");
+                if (k >= 0 && level == 0)
+                        return agent_invalid(err, "target.pid", "in the node's namespace and its root cgroup: its "
+                                                                "traffic cannot be told from the node's");
+                break;
+        default:
+                return agent_invalid(err, "target", "the node's own namespace by path: name the container, pod or pid "
+                                                    "so that only its traffic is hit");
+        }
+        if (level == 0 || level > UINT8_MAX)
+                return agent_invalid(err, "target", "its cgroup is outside chaosletd's cgroup namespace (or deeper "
+                                                    "than 255): run chaosletd in the node's cgroup namespace");
+        /* At tc ingress a packet has no socket yet, so no cgroup to tell the target's traffic by. */
+        if (spec->direction != DIRECTION_EGRESS)
+                return agent_invalid(err, "direction", "a target in the node's namespace is matched by its "
+                                                       "sockets' cgroup, which only egress packets carry: use egress");
+        k = cgroup_id_of_path(path, &f->cgroup_id);
+        if (k < 0)
+                return agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "The target's cgroup cannot be opened", "target",
+                                        strerror(-k));
+        f->cgroup_path = strdup(path);
+        if (!f->cgroup_path)
+                return -ENOMEM;
+        f->cgroup_level = level;
+        return 0;
+}
+
 static void apply_undo(Registry *r, Fault *f, void *userdata) {
         fault_unlink(r, f);
 }
 
 int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         _cleanup_close_ int fd = -EBADF;
+        TargetFound found = {};
         Link links[LINKS_MAX];
         char tbuf[4200];
         size_t n_links = 0;
@@ -230,7 +290,11 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 return -ENOMEM;
 
         /* Resolve the target: its namespace, and the devices in it. */
-        k = target_open(&spec->target, &fd, &f->netns, err);
+        k = target_open(&spec->target, &fd, &f->netns, &found, err);
+        if (k < 0)
+                goto fail;
+        /* Before anything changes in the kernel, the nsid included. */
+        k = host_netns_check(r, spec, &found, f, err);
         if (k < 0)
                 goto fail;
         /* So that the namespace's death is announced to us (RTM_DELNSID) without our holding it alive. */
@@ -289,6 +353,7 @@ fail_devices:
                 device_release(r, f->devices[i].device);
         rules_unload(r, f);
 fail:
+        free(f->cgroup_path);
         free(f); /* f->spec, if set, is still the caller's */
         return k;
 }
@@ -420,12 +485,17 @@ void registry_recover_all(Registry *r) {
 }
 
 int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *features, int64_t max_duration_ns) {
+        int fd;
+
         *r = (Registry) {
                 .classifier = classifier,
                 .features = *features,
                 .max_duration_ns = max_duration_ns,
         };
         r->nsid_fd = -EBADF;
+        /* The node's namespace is the agent's own (a DaemonSet with hostNetwork, or a host service). */
+        if (netns_open_pid(getpid(), &fd, &r->host_netns) >= 0)
+                safe_close(fd);
         r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         if (r->timer_fd < 0)
                 return negative_errno();
@@ -455,11 +525,22 @@ cJSON *fault_to_json(Registry *r, const Fault *f) {
         cJSON_AddStringToObject(o, "id", f->id);
         cJSON_AddStringToObject(o, "state", "active");
         t = cJSON_AddObjectToObject(o, "target");
-        if (f->spec.target.kind == TARGET_PID)
+        switch (f->spec.target.kind) {
+        case TARGET_PID:
                 cJSON_AddNumberToObject(t, "pid", f->spec.target.pid);
-        else
+                break;
+        case TARGET_NETNS:
                 cJSON_AddStringToObject(t, "netns", f->spec.target.netns);
+                break;
+        default:
+                cJSON_AddStringToObject(t, f->spec.target.kind == TARGET_CONTAINER ? "container" : "pod",
+                                        f->spec.target.ref ?: f->spec.target.id);
+        }
         cJSON_AddNumberToObject(t, "netns_inode", (double) f->netns.ino);
+        if (f->cgroup_id) {
+                cJSON_AddStringToObject(t, "cgroup", f->cgroup_path);
+                cJSON_AddNumberToObject(t, "cgroup_id", (double) f->cgroup_id);
+        }
         devs = cJSON_AddArrayToObject(o, "devices");
         for (size_t i = 0; i < f->n_devices; i++) {
                 bool seen = false;

@@ -49,6 +49,11 @@ struct Fault {
         int64_t retry_ns;               /* CLOCK_MONOTONIC: an expiry that failed is tried again from then */
         uint32_t counter_key;
         int32_t nsid;                   /* the target namespace's nsid in the agent's namespace; -1: none */
+        /* A target in the node's own namespace (allowed by --allow-host-netns) is hit only in the traffic of
+         * sockets in this cgroup v2 (its id and depth; 0: no cgroup match) */
+        uint64_t cgroup_id;
+        unsigned cgroup_level;
+        char *cgroup_path;
         ClassifierCidrSet cidr_set;     /* where the classifier keeps its CIDRs */
         FaultDevice devices[2 * FAULT_DEVICES_MAX];   /* egress and/or ingress per link */
         size_t n_devices;
@@ -65,6 +70,8 @@ typedef struct Registry {
         uint64_t next_order;
         int timer_fd;
         Rtnl *home;                     /* rtnetlink in the agent's own namespace (nsids) */
+        NetnsId host_netns;             /* the agent's own namespace: the node's */
+        bool allow_host_netns;          /* chaosletd --allow-host-netns */
         int nsid_fd;                    /* RTNLGRP_NSID listener: namespaces being destroyed */
         uint8_t counter_keys[CLASSIFIER_COUNTERS_MAX / 8];
         uint8_t device_keys[65536 / 8];

@@ -63,6 +63,7 @@ static int method_info(Agent *a, const cJSON *params, cJSON **ret, RpcError *err
         cJSON_AddNumberToObject(faults, "active", a->registry.n_faults);
         cJSON_AddNumberToObject(o, "uptime_s", (double) ((now_ns(CLOCK_MONOTONIC) - a->started_mono_ns) / NSEC_PER_SEC));
         cJSON_AddItemToObject(o, "capabilities", caps_effective_json());
+        cJSON_AddBoolToObject(o, "allow_host_netns", a->registry.allow_host_netns);
         *ret = o;
         return 0;
 }

@@ -11,17 +11,94 @@
 #include "macro.h"
 #include "target.h"
 
-int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, RpcError *err) {
-        const char *field = t->kind == TARGET_PID ? "target.pid" : "target.netns";
+static const char *target_field(TargetKind kind) {
+        switch (kind) {
+        case TARGET_PID:
+                return "target.pid";
+        case TARGET_NETNS:
+                return "target.netns";
+        case TARGET_CONTAINER:
+                return "target.container";
+        default:
+                return "target.pod";
+        }
+}
+
+static int not_found_in_cgroups(const FaultTarget *t, const CgroupScan *s, RpcError *err) {
+        char reason[160], searched[64];
+        int k;
+
+        snprintf(reason, sizeof(reason), "no process in a cgroup of %s %s",
+                 t->kind == TARGET_CONTAINER ? "container" : "pod", t->id);
+        k = agent_fail_field(err, -ENOENT, RPC_TARGET_NOT_FOUND, "Target not found", target_field(t->kind), reason);
+        snprintf(searched, sizeof(searched), "/proc/*/cgroup (%u processes)", s->n_procs);
+        cJSON_AddStringToObject(err->data, "searched", searched);
+        return k;
+}
+
+/* A container or pod: scan for a process of it, then open that process's namespace. The process may exit between
+ * the two, so a namespace that is gone or another than the scan saw is looked for once more. */
+static int open_by_cgroup(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, TargetFound *ret_found,
+                          RpcError *err) {
+        const char *field = target_field(t->kind);
+        CgroupScan s;
+        int k;
+
+        for (int attempt = 0; attempt < 2; attempt++) {
+                _cleanup_close_ int fd = -EBADF;
+                NetnsId id;
+
+                k = cgroup_scan("/proc", t->kind, t->id, NULL, &s);
+                if (k == -ENOENT)
+                        return not_found_in_cgroups(t, &s, err);
+                if (k == -EXDEV) {
+                        char reason[200];
+
+                        snprintf(reason, sizeof(reason), "its processes are in different network namespaces "
+                                 "(pid %d and pid %d): name one by its pid", (int) s.pid, (int) s.other_pid);
+                        k = agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "Target not found in one namespace",
+                                             field, reason);
+                        cJSON *pids = cJSON_AddArrayToObject(err->data, "pids");
+                        cJSON_AddItemToArray(pids, cJSON_CreateNumber(s.pid));
+                        cJSON_AddItemToArray(pids, cJSON_CreateNumber(s.other_pid));
+                        return k;
+                }
+                if (k < 0)
+                        return agent_fail_field(err, k, RPC_INTERNAL_ERROR, "Cannot scan /proc", field, strerror(-k));
+
+                k = netns_open_pid(s.pid, &fd, &id);
+                if (k >= 0 && id.dev == s.netns.dev && id.ino == s.netns.ino) {
+                        *ret_fd = TAKE_FD(fd);
+                        *ret_id = id;
+                        if (ret_found)
+                                *ret_found = (TargetFound) { .pid = s.pid, .unit = s.match };
+                        return 0;
+                }
+                if (k == -EACCES || k == -EPERM)
+                        return agent_fail_field(err, k, RPC_NOT_PERMITTED,
+                                                "Not permitted to enter the target's network namespace", field,
+                                                strerror(-k));
+        }
+        return not_found_in_cgroups(t, &s, err);
+}
+
+int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, TargetFound *ret_found, RpcError *err) {
+        const char *field = target_field(t->kind);
         char what[4200];
         int k;
+
+        if (t->kind == TARGET_CONTAINER || t->kind == TARGET_POD)
+                return open_by_cgroup(t, ret_fd, ret_id, ret_found, err);
 
         if (t->kind == TARGET_PID)
                 k = netns_open_pid(t->pid, ret_fd, ret_id);
         else
                 k = netns_open_path(t->netns, ret_fd, ret_id);
-        if (k >= 0)
+        if (k >= 0) {
+                if (ret_found)
+                        *ret_found = (TargetFound) { .pid = t->kind == TARGET_PID ? t->pid : 0 };
                 return 0;
+        }
 
         log_debug("Failed to open the network namespace of %s: %s", fault_target_describe(t, what, sizeof(what)),
                   strerror(-k));
@@ -137,6 +214,7 @@ static int scan_dir(const char *dir, bool pids, NetnsId id, int *ret_fd) {
 }
 
 int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd) {
+        CgroupScan scan;
         char path[64];
         int k, first_error = 0;
 
@@ -145,7 +223,15 @@ int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd) {
                 k = open_if_same(path, id, ret_fd);
         } else if (hint && hint->kind == TARGET_NETNS)
                 k = open_if_same(hint->netns, id, ret_fd);
-        else
+        else if (hint && (hint->kind == TARGET_CONTAINER || hint->kind == TARGET_POD)) {
+                /* A restarted container has a new process (and, for a container target, a new ID: then the
+                 * namespace is found below, through the pod's other processes). */
+                k = cgroup_scan("/proc", hint->kind, hint->id, &id, &scan);
+                if (k >= 0) {
+                        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) scan.pid);
+                        k = open_if_same(path, id, ret_fd);
+                }
+        } else
                 k = -ENOENT;
         if (k >= 0)
                 return 0;

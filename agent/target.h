@@ -1,20 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include "cgroup.h"
 #include "jsonrpc.h"
 #include "links.h"
 #include "netns.h"
 #include "spec.h"
 
+/* What resolving a target found besides its namespace. */
+typedef struct TargetFound {
+        pid_t pid;              /* pid: that one; container, pod: a process of it; netns: 0 */
+        CgroupMatch unit;       /* container, pod: the cgroup that named it */
+} TargetFound;
+
 /* Resolve a target to its network namespace: an fd (held only while the caller works on it, never kept: a held fd
- * pins a pod's namespace after the pod is gone) and its identity. Fills *err on failure. */
-int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, RpcError *err);
+ * pins a pod's namespace after the pod is gone) and its identity. A container or pod is found by a scan of
+ * /proc/PID/cgroup (cgroup.h). ret_found may be NULL. Fills *err on failure. */
+int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, TargetFound *ret_found, RpcError *err);
 
 /* The devices a fault is about, in the namespace behind netns_fd: the ones its spec names, or every device but
  * loopback when it names none (at most FAULT_DEVICES_MAX). links has room for LINKS_MAX. Fills *err on failure. */
 int target_links(int netns_fd, const FaultSpec *spec, Link *links, size_t *ret_n, RpcError *err);
 
 /* Find the namespace with this identity again, without having pinned it: first through the target as the client
- * gave it (the PID may be reused, the path re-mounted: the identity is checked), then through any process that
- * lives in it, then any bind mount under /run/netns. -ENOENT when it is gone. */
+ * gave it (the PID may be reused, the path re-mounted, a container restarted: the identity is checked; a container
+ * or pod is scanned for again), then through any process that lives in it, then any bind mount under /run/netns.
+ * -ENOENT when it is gone. */
 int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd);

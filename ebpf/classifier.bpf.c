@@ -251,6 +251,17 @@ static __always_inline int port_matches(const struct classifier_slot *s, const s
         return (ports->bits[word] >> (p->port & 63)) & 1;
 }
 
+/* A target in the node's own namespace (a hostNetwork pod) is told apart by its sockets' cgroup: the ancestor of
+ * the socket's cgroup at the target's depth is the target's cgroup. bpf_skb_ancestor_cgroup_id() rather than
+ * bpf_skb_cgroup_id(): a pod's sockets sit in its containers' cgroups below the pod's, and a container's may sit
+ * in a child of its scope (crun's "container" subgroup). Packets without a local socket (forwarded ones) give 0,
+ * which never matches: they are the node's. Egress only: at tc ingress no socket is attached yet. */
+static __always_inline int cgroup_matches(struct __sk_buff *skb, const struct classifier_slot *s) {
+        if (!(s->flags & CLASSIFIER_F_CGROUP))
+                return 1;
+        return bpf_skb_ancestor_cgroup_id(skb, s->cgroup_level) == s->cgroup_id;
+}
+
 SEC("tc")
 int chaoslet_classify(struct __sk_buff *skb) {
         /* cls_bpf presets tc_classid to the 16-bit minor of the filter's own classid, which chaoslet sets to the
@@ -294,7 +305,8 @@ int chaoslet_classify(struct __sk_buff *skb) {
                 /* Past its deadline a fault is inert, whether or not the agent is alive to remove it. */
                 if (s->deadline_ns && now >= s->deadline_ns)
                         continue;
-                if (!protocol_matches(s, &p) || !port_matches(s, &p) || !addr_matches(s, &p))
+                if (!protocol_matches(s, &p) || !port_matches(s, &p) || !addr_matches(s, &p) ||
+                    !cgroup_matches(skb, s))
                         continue;
 
                 c = bpf_map_lookup_elem(&counters, &s->fault_key);

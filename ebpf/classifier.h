@@ -24,6 +24,7 @@ enum {
         CLASSIFIER_F_CIDRS = 1 << 4,       /* the fault names addresses at all: a family without CIDRs misses */
         CLASSIFIER_F_CIDR4_LPM = 1 << 5,   /* IPv4 CIDRs are in the LPM trie, not the per-length hash */
         CLASSIFIER_F_CIDR6_LPM = 1 << 6,
+        CLASSIFIER_F_CGROUP = 1 << 7,      /* only packets of sockets in cgroup v2 cgroup_id (or below it) */
 };
 
 /* A fault's CIDRs of one family live in one of two places:
@@ -48,7 +49,9 @@ struct classifier_slot {
         __u8 n_lens4, n_lens6;  /* prefix lengths in the per-length hash, per family */
         __u8 lens4[CLASSIFIER_HASH_LENS_MAX];
         __u8 lens6[CLASSIFIER_HASH_LENS_MAX];
-        __u16 pad;
+        __u8 cgroup_level;      /* CLASSIFIER_F_CGROUP: the depth of cgroup_id below the cgroup2 root */
+        __u8 pad;
+        __u64 cgroup_id;        /* CLASSIFIER_F_CGROUP: the kernfs id of the target's cgroup (its directory) */
 };
 
 /* One device's live faults, keyed by an agent-wide unique 16-bit device key.

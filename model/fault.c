@@ -9,11 +9,101 @@
 #include "strv.h"
 
 const char *fault_target_describe(const FaultTarget *t, char *buf, size_t len) {
-        if (t->kind == TARGET_PID)
+        switch (t->kind) {
+        case TARGET_PID:
                 snprintf(buf, len, "pid:%d", (int) t->pid);
-        else
+                break;
+        case TARGET_NETNS:
                 snprintf(buf, len, "netns:%s", t->netns);
+                break;
+        case TARGET_CONTAINER:
+                snprintf(buf, len, "container:%s", t->ref ?: t->id);
+                break;
+        case TARGET_POD:
+                snprintf(buf, len, "pod:%s", t->id);
+                break;
+        default:
+                snprintf(buf, len, "invalid");
+        }
         return buf;
+}
+
+static bool is_hex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
+
+/* n hex digits of s, in lower case, NUL-terminated in ret (n + 1 bytes). */
+static int hex_lower(const char *s, size_t n, char *ret) {
+        for (size_t i = 0; i < n; i++) {
+                if (!is_hex(s[i]))
+                        return -EINVAL;
+                ret[i] = lower(s[i]);
+        }
+        ret[n] = 0;
+        return 0;
+}
+
+int fault_container_id_parse(const char *s, char ret[static TARGET_CONTAINER_ID_LEN + 1]) {
+        static const char *const schemes[] = { "containerd://", "cri-o://", "docker://" };
+        char id[TARGET_CONTAINER_ID_LEN + 1];
+        const char *sep;
+
+        if (!s)
+                return -EINVAL;
+        sep = strstr(s, "://");
+        if (sep) {
+                bool known = false;
+                for (size_t i = 0; i < ELEMENTSOF(schemes); i++)
+                        known = known || strncmp(s, schemes[i], strlen(schemes[i])) == 0;
+                if (!known)
+                        return -EINVAL;
+                s = sep + 3;
+        }
+        if (strlen(s) != TARGET_CONTAINER_ID_LEN || hex_lower(s, TARGET_CONTAINER_ID_LEN, id) < 0)
+                return -EINVAL;
+        memcpy(ret, id, sizeof(id));
+        return 0;
+}
+
+int fault_pod_uid_parse(const char *s, char ret[static TARGET_POD_UID_MAX + 1]) {
+        char uid[TARGET_POD_UID_MAX + 1];
+        size_t n;
+        char sep = 0;
+
+        if (!s)
+                return -EINVAL;
+        n = strlen(s);
+        if (n == 32) {
+                /* A static pod: kubelet takes the hash of its manifest as the UID. */
+                if (hex_lower(s, n, uid) < 0)
+                        return -EINVAL;
+                memcpy(ret, uid, n + 1);
+                return 0;
+        }
+        if (n != 36)
+                return -EINVAL;
+        /* 8-4-4-4-12, one separator throughout. */
+        for (size_t i = 0; i < n; i++) {
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                        if (s[i] != '-' && s[i] != '_')
+                                return -EINVAL;
+                        if (sep && s[i] != sep)
+                                return -EINVAL;
+                        sep = s[i];
+                        uid[i] = '-';
+                        continue;
+                }
+                if (!is_hex(s[i]))
+                        return -EINVAL;
+                uid[i] = lower(s[i]);
+        }
+        uid[n] = 0;
+        memcpy(ret, uid, n + 1);
+        return 0;
 }
 
 static const char *const direction_names[_DIRECTION_MAX] = {
@@ -32,6 +122,10 @@ static bool target_equal(const FaultTarget *a, const FaultTarget *b) {
                 return a->pid == b->pid;
         case TARGET_NETNS:
                 return a->netns && b->netns && strcmp(a->netns, b->netns) == 0;
+        case TARGET_CONTAINER:
+        case TARGET_POD:
+                /* The normalised ID: "containerd://X" and "X" name the same container. */
+                return strcmp(a->id, b->id) == 0;
         default:
                 return true;
         }
@@ -95,6 +189,7 @@ void fault_spec_done(FaultSpec *spec) {
                 return;
 
         free(spec->target.netns);
+        free(spec->target.ref);
         strv_free(spec->devices);
         strv_free(spec->ignored);
         fault_match_done(&spec->match);

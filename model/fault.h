@@ -20,18 +20,37 @@
 typedef enum TargetKind {
         TARGET_PID,
         TARGET_NETNS,
+        TARGET_CONTAINER,       /* found by its ID in the cgroup paths of each /proc/PID/cgroup (agent/cgroup.h) */
+        TARGET_POD,             /* the same, by the pod's UID */
         _TARGET_KIND_MAX,
         _TARGET_KIND_INVALID = -EINVAL,
 } TargetKind;
+
+/* A container ID as kubelet reports it (containerd, CRI-O and docker alike): 64 hex digits. */
+#define TARGET_CONTAINER_ID_LEN 64
+/* A pod UID: a UUID (36 characters), or a static pod's 32-hex config hash, which kubelet uses as its UID. */
+#define TARGET_POD_UID_MAX 36
+/* Longest "containerd://" + ID as a client may spell it. */
+#define TARGET_REF_MAX 96
 
 typedef struct FaultTarget {
         TargetKind kind;
         pid_t pid;
         char *netns;            /* TARGET_NETNS: absolute path */
+        char *ref;              /* TARGET_CONTAINER, TARGET_POD: as the client gave it ("containerd://4f3a...") */
+        char id[TARGET_CONTAINER_ID_LEN + 1];   /* the same, normalised: the container ID in lower-case hex, or
+                                                 * the pod UID in lower case with dashes */
 } FaultTarget;
 
-/* "pid:42" or "netns:/run/netns/x", for log lines. Returns buf. */
+/* "pid:42", "netns:/run/netns/x", "container:containerd://4f3a..." or "pod:6b7d...", for log lines. Returns buf. */
 const char *fault_target_describe(const FaultTarget *t, char *buf, size_t len);
+
+/* "containerd://ID", "cri-o://ID", "docker://ID" or a bare ID, to the ID in lower case. -EINVAL otherwise. The
+ * runtime named is not checked against the cgroup layout: the ID alone is unique on a node. */
+int fault_container_id_parse(const char *s, char ret[static TARGET_CONTAINER_ID_LEN + 1]);
+/* A pod UID with dashes (as the API has it) or underscores (as the systemd cgroup driver writes it), or a
+ * static pod's 32 hex digits, to lower case with dashes. -EINVAL otherwise. */
+int fault_pod_uid_parse(const char *s, char ret[static TARGET_POD_UID_MAX + 1]);
 
 #define MATCH_CIDRS_MAX 65536
 #define MATCH_PORT_RANGES_MAX 16

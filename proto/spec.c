@@ -22,37 +22,22 @@
 static const SpecMember target_members[] = {
         { "pid" },
         { "netns" },
+        { "container" },
+        { "pod" },
 };
 
-/* The walk only checks the names, so that an unknown member is refused before a bad value wherever it stands;
- * the values are read after it. */
-static int target_from_json(const cJSON *o, const char *field, void *userdata, SpecError *err) {
-        FaultTarget *ret = &((FaultSpec *) userdata)->target;
-        const cJSON *pid, *netns;
-        int r;
+#define TARGET_ONE_OF "exactly one of \"pid\", \"netns\", \"container\" or \"pod\""
 
-        if (!cJSON_IsObject(o))
-                return spec_error_set(err, field, "must be an object with \"pid\" or \"netns\"");
+static int target_pid_from_json(const cJSON *pid, FaultTarget *ret, SpecError *err) {
+        double d = pid->valuedouble;
 
-        r = spec_members_from_json(o, field, target_members, ELEMENTSOF(target_members), NULL, NULL, err);
-        if (r < 0)
-                return r;
-        pid = cJSON_GetObjectItemCaseSensitive(o, "pid");
-        netns = cJSON_GetObjectItemCaseSensitive(o, "netns");
+        if (!cJSON_IsNumber(pid) || !isfinite(d) || d != floor(d) || d < 1 || d > INT32_MAX)
+                return spec_error_set(err, "target.pid", "must be a positive integer");
+        *ret = (FaultTarget) { .kind = TARGET_PID, .pid = (pid_t) d };
+        return 0;
+}
 
-        if (!pid == !netns)
-                return spec_error_set(err, field, "must have exactly one of \"pid\" or \"netns\"");
-
-        if (pid) {
-                double d = pid->valuedouble;
-
-                if (!cJSON_IsNumber(pid) || !isfinite(d) || d != floor(d) || d < 1 || d > INT32_MAX)
-                        return spec_error_set(err, "target.pid", "must be a positive integer");
-
-                *ret = (FaultTarget) { .kind = TARGET_PID, .pid = (pid_t) d };
-                return 0;
-        }
-
+static int target_netns_from_json(const cJSON *netns, FaultTarget *ret, SpecError *err) {
         /* An embedded NUL cannot reach here: the request decoder refuses "\u0000" (see jsonrpc.c). */
         if (!cJSON_IsString(netns) || netns->valuestring[0] != '/')
                 return spec_error_set(err, "target.netns", "must be an absolute path such as \"/run/netns/x\"");
@@ -64,6 +49,60 @@ static int target_from_json(const cJSON *o, const char *field, void *userdata, S
                 return -ENOMEM;
         *ret = (FaultTarget) { .kind = TARGET_NETNS, .netns = path };
         return 0;
+}
+
+/* container and pod: the string as given (echoed back in fault.get), and its normal form (what is matched). */
+static int target_name_from_json(const cJSON *v, TargetKind kind, FaultTarget *ret, SpecError *err) {
+        FaultTarget t = { .kind = kind };
+        int r;
+
+        if (kind == TARGET_CONTAINER) {
+                r = cJSON_IsString(v) && strlen(v->valuestring) <= TARGET_REF_MAX
+                        ? fault_container_id_parse(v->valuestring, t.id) : -EINVAL;
+                if (r < 0)
+                        return spec_error_set(err, "target.container",
+                                              "must be a container ID of 64 hex digits, bare or as "
+                                              "\"containerd://ID\", \"cri-o://ID\" or \"docker://ID\"");
+        } else {
+                r = cJSON_IsString(v) ? fault_pod_uid_parse(v->valuestring, t.id) : -EINVAL;
+                if (r < 0)
+                        return spec_error_set(err, "target.pod",
+                                              "must be a pod UID (8-4-4-4-12 hex digits, with dashes or "
+                                              "underscores) or a static pod's 32 hex digits");
+        }
+        t.ref = strdup(v->valuestring);
+        if (!t.ref)
+                return -ENOMEM;
+        *ret = t;
+        return 0;
+}
+
+/* The walk only checks the names, so that an unknown member is refused before a bad value wherever it stands;
+ * the values are read after it. */
+static int target_from_json(const cJSON *o, const char *field, void *userdata, SpecError *err) {
+        FaultTarget *ret = &((FaultSpec *) userdata)->target;
+        const cJSON *pid, *netns, *container, *pod;
+        int r;
+
+        if (!cJSON_IsObject(o))
+                return spec_error_set(err, field, "must be an object with " TARGET_ONE_OF);
+
+        r = spec_members_from_json(o, field, target_members, ELEMENTSOF(target_members), NULL, NULL, err);
+        if (r < 0)
+                return r;
+        pid = cJSON_GetObjectItemCaseSensitive(o, "pid");
+        netns = cJSON_GetObjectItemCaseSensitive(o, "netns");
+        container = cJSON_GetObjectItemCaseSensitive(o, "container");
+        pod = cJSON_GetObjectItemCaseSensitive(o, "pod");
+
+        if (!!pid + !!netns + !!container + !!pod != 1)
+                return spec_error_set(err, field, "must have " TARGET_ONE_OF);
+
+        if (pid)
+                return target_pid_from_json(pid, ret, err);
+        if (netns)
+                return target_netns_from_json(netns, ret, err);
+        return target_name_from_json(container ?: pod, container ? TARGET_CONTAINER : TARGET_POD, ret, err);
 }
 
 /* The kernel's dev_valid_name(): 1..IFNAMSIZ-1 bytes, not "." or "..", no '/', ':' or white space. */
@@ -249,7 +288,8 @@ int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
                 return r;
 
         if (!SPEC_MEMBER_SEEN(seen, FAULT_MEMBER_TARGET))
-                return spec_error_set(err, "target", "required: {\"pid\": N} or {\"netns\": \"/path\"}");
+                return spec_error_set(err, "target", "required: {\"pid\": N}, {\"netns\": \"/path\"}, "
+                                      "{\"container\": \"containerd://ID\"} or {\"pod\": \"UID\"}");
         /* A partition drops what it matches, so netem would never see a packet. */
         have_netem = SPEC_MEMBER_SEEN(seen, FAULT_MEMBER_NETEM);
         if (spec.partition && have_netem)

@@ -15,6 +15,8 @@ enum {
         OPT_ID = 0x100,
         OPT_PID,
         OPT_NETNS,
+        OPT_CONTAINER,
+        OPT_POD,
         OPT_DEVICE,
         OPT_DURATION,
         OPT_CIDR,
@@ -154,6 +156,8 @@ int cli_verb_apply(int argc, char **argv) {
                 { "id", required_argument, NULL, OPT_ID },
                 { "pid", required_argument, NULL, OPT_PID },
                 { "netns", required_argument, NULL, OPT_NETNS },
+                { "container", required_argument, NULL, OPT_CONTAINER },
+                { "pod", required_argument, NULL, OPT_POD },
                 { "device", required_argument, NULL, OPT_DEVICE },
                 { "duration", required_argument, NULL, OPT_DURATION },
                 { "cidr", required_argument, NULL, OPT_CIDR },
@@ -206,6 +210,14 @@ int cli_verb_apply(int argc, char **argv) {
                 case OPT_NETNS:
                         r = set_once(object_member(params, "target"), "netns", "netns", optarg);
                         break;
+                /* As given: the agent checks and normalises them ("containerd://ID" or the bare ID; a pod UID
+                 * with dashes or underscores), and says which member was wrong. */
+                case OPT_CONTAINER:
+                        r = set_once(object_member(params, "target"), "container", "container", optarg);
+                        break;
+                case OPT_POD:
+                        r = set_once(object_member(params, "target"), "pod", "pod", optarg);
+                        break;
                 case OPT_DEVICE:
                         r = append_string(params, "device", optarg);
                         break;
@@ -252,7 +264,7 @@ int cli_verb_apply(int argc, char **argv) {
         if (optind < argc)
                 return cli_usage_error("apply: unexpected argument '%s'", argv[optind]);
         if (!file && !flags)
-                return cli_usage_error("apply: give fault flags (--pid/--netns, --latency, ... or --partition) or "
+                return cli_usage_error("apply: give fault flags (--pid/--netns/--container/--pod, --latency, ... or --partition) or "
                                        "-f FILE");
 
         if (file) {

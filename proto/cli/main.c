@@ -40,6 +40,8 @@ static void help(FILE *f) {
                 "apply flags:\n"
                 "  --id ID                 The fault's name (default: the agent picks one)\n"
                 "  --pid PID | --netns PATH   The target network namespace\n"
+                "  --container ID | --pod UID   Or a container's (containerd://ID, cri-o://ID, docker://ID or the\n"
+                "                          bare 64-hex ID) or a pod's, found by its cgroup on this node\n"
                 "  --device DEV            A device in the target (repeatable; default: all but loopback)\n"
                 "  --latency D --jitter D  Delay, as durations such as 90ms, 1.5s, 500us\n"
                 "  --correlation P --distribution uniform|normal|pareto|paretonormal\n"

@@ -34,8 +34,15 @@ static void print_error_data(FILE *f, const cJSON *data) {
                 return;
 
         if (cJSON_IsString(field)) {
-                fprintf(f, " (field: %s: %s)", field->valuestring,
+                fprintf(f, " (field: %s: %s", field->valuestring,
                         cJSON_IsString(reason) ? reason->valuestring : "invalid");
+                /* What else the agent said, such as what it searched for a container. */
+                cJSON_ArrayForEach(c, data)
+                        if (c != field && c != reason) {
+                                _cleanup_free_ char *t = value_to_text(c);
+                                fprintf(f, "; %s: %s", c->string, t ?: "?");
+                        }
+                fputs(")", f);
                 return;
         }
         if (!cJSON_IsObject(data)) {
@@ -85,20 +92,28 @@ static const char *get_str(const cJSON *o, const char *name) {
         return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* "pid 42 (inode 4026531840)" for one fault, "pid:42" (as the agent's log names targets) in a list. */
+/* "pid 42 (inode 4026531840)" for one fault, "pid:42" (as the agent's log names targets) in a list. A target in
+ * the node's namespace shows the cgroup it is narrowed to. */
 static char *target_text(const cJSON *target, bool brief) {
-        const cJSON *pid = get(target, "pid"), *netns = get(target, "netns"), *ino = get(target, "netns_inode");
-        const char *sep = brief ? ":" : " ";
+        static const char *const by_name[] = { "netns", "container", "pod" };
+        const cJSON *pid = get(target, "pid"), *ino = get(target, "netns_inode");
+        const char *sep = brief ? ":" : " ", *cgroup = get_str(target, "cgroup");
         Buf t = {};
 
         if (cJSON_IsNumber(pid))
                 buf_appendf(&t, "pid%s%.0f", sep, pid->valuedouble);
-        else if (cJSON_IsString(netns))
-                buf_appendf(&t, "netns%s%s", sep, netns->valuestring);
         else
+                for (size_t i = 0; i < ELEMENTSOF(by_name); i++)
+                        if (get_str(target, by_name[i])) {
+                                buf_appendf(&t, "%s%s%s", by_name[i], sep, get_str(target, by_name[i]));
+                                break;
+                        }
+        if (t.len == 0)
                 buf_appendf(&t, "-");
         if (!brief && cJSON_IsNumber(ino))
                 buf_appendf(&t, " (inode %.0f)", ino->valuedouble);
+        if (!brief && cgroup)
+                buf_appendf(&t, ", node's namespace, cgroup %s", cgroup);
         return buf_take(&t);
 }
 

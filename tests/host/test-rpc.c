@@ -226,8 +226,8 @@ static void test_errors(void) {
         expect_error("fault.apply", p, -32602, "netem.latncy");
         snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\"},\"netem\":{\"latency\":\"90ms\"},\"bogus\":1}", ns_path);
         expect_error("fault.apply", p, -32602, "bogus");
-        snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\",\"pod\":\"x\"},\"netem\":{\"latency\":\"90ms\"}}", ns_path);
-        expect_error("fault.apply", p, -32602, "target.pod");
+        snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\",\"cgroup\":\"x\"},\"netem\":{\"latency\":\"90ms\"}}", ns_path);
+        expect_error("fault.apply", p, -32602, "target.cgroup");
         snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\"},\"netem\":{\"latency\":\"-5ms\"}}", ns_path);
         expect_error("fault.apply", p, -32602, "netem.latency");
         snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\"},\"netem\":{\"latency\":\"90ms\",\"loss\":\"101\"}}", ns_path);

@@ -140,7 +140,26 @@ static void test_apply_members(const cJSON *doc) {
                         }
                 }
         }
+        /* Each member of each documented target form is one the parser knows. */
+        {
+                const cJSON *schemas = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "components"), "schemas"), *form;
+                size_t n_forms = 0;
+
+                cJSON_ArrayForEach(form, cJSON_GetObjectItem(cJSON_GetObjectItem(schemas, "Target"), "oneOf"))
+                        cJSON_ArrayForEach(prop, cJSON_GetObjectItem(form, "properties")) {
+                                snprintf(json, sizeof(json), "{\"target\":{\"%s\":null},\"partition\":true}",
+                                         prop->string);
+                                snprintf(field, sizeof(field), "target.%s", prop->string);
+                                n_forms++;
+                                if (rejected_as_unknown(json, field)) {
+                                        fprintf(stderr, "documented %s is unknown to the parser\n", field);
+                                        tap_failures++;
+                                }
+                        }
+                CHECK_EQ_INT(n_forms, 4);
+        }
         /* And the parser is strict, so the checks above can fail. */
+        CHECK(rejected_as_unknown("{\"target\":{\"uid\":null},\"partition\":true}", "target.uid"));
         CHECK(rejected_as_unknown("{\"target\":{\"pid\":1},\"netem\":{\"latncy\":\"1ms\"}}", "netem.latncy"));
         CHECK(rejected_as_unknown("{\"bogus\":1}", "bogus"));
 }

@@ -165,7 +165,7 @@ static void test_minimal(void) {
 static void test_members(void) {
         /* Unknown members, at every level, with their path. */
         expect_error("{\"target\": {\"pid\": 1}, \"netem\": {\"loss\": 1}, \"bogus\": 1}", "bogus", "unknown member");
-        expect_error("{\"target\": {\"pid\": 1, \"container\": \"x\"}, \"netem\": {\"loss\": 1}}", "target.container",
+        expect_error("{\"target\": {\"pid\": 1, \"cgroup\": \"x\"}, \"netem\": {\"loss\": 1}}", "target.cgroup",
                      "unknown member");
         expect_error("{\"target\": {\"pid\": 1}, \"netem\": {\"latncy\": \"90ms\"}}", "netem.latncy", "unknown member");
         expect_error("{\"target\": {\"pid\": 1}, \"netem\": {\"Latency\": \"90ms\"}}", "netem.Latency",
@@ -226,6 +226,11 @@ static void test_target(void) {
         static char json[8192], path[4200];
 
         expect_error("{\"target\": {}, \"netem\": {\"loss\": 1}}", "target", "exactly one");
+        expect_error("{\"target\": {\"pid\": 1, \"pod\": \"6b7d1e2f-3a4b-4c5d-8e9f-0a1b2c3d4e5f\"}, \"netem\": {\"loss\": 1}}",
+                     "target", "exactly one");
+        expect_error("{\"target\": {\"pod\": \"6b7d1e2f-3a4b-4c5d-8e9f-0a1b2c3d4e5f\", \"container\": \"x\"}, "
+                     "\"netem\": {\"loss\": 1}}", "target", "exactly one");
+        expect_error("{\"target\": {\"uid\": \"x\"}, \"netem\": {\"loss\": 1}}", "target.uid", "unknown");
         expect_error("{\"target\": {\"pid\": 1, \"netns\": \"/x\"}, \"netem\": {\"loss\": 1}}", "target", "exactly one");
         expect_error("{\"target\": 1, \"netem\": {\"loss\": 1}}", "target", "object");
         expect_error("{\"target\": \"/run/netns/x\", \"netem\": {\"loss\": 1}}", "target", "object");
@@ -247,6 +252,59 @@ static void test_target(void) {
         strcat(path, "p");
         snprintf(json, sizeof json, "{\"target\": {\"netns\": \"%s\"}, \"netem\": {\"loss\": 1}}", path);
         expect_error(json, "target.netns", "4095");
+}
+
+#define CID "4f3a9c1b2d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a"
+
+static void expect_target(const char *target_json, TargetKind kind, const char *id, const char *ref) {
+        char json[512];
+        FaultSpec s = {};
+        SpecError e;
+
+        snprintf(json, sizeof json, "{\"target\": %s, \"netem\": {\"loss\": 1}}", target_json);
+        CHECK_EQ_INT(parse(json, &s, &e), 0);
+        CHECK_EQ_INT(s.target.kind, kind);
+        CHECK_STREQ(s.target.id, id);
+        CHECK_STREQ(s.target.ref, ref);
+        fault_spec_done(&s);
+}
+
+static void test_target_container_pod(void) {
+        FaultSpec a = {}, b = {};
+        SpecError e;
+
+        expect_target("{\"container\": \"containerd://" CID "\"}", TARGET_CONTAINER, CID, "containerd://" CID);
+        expect_target("{\"container\": \"cri-o://" CID "\"}", TARGET_CONTAINER, CID, "cri-o://" CID);
+        expect_target("{\"container\": \"docker://" CID "\"}", TARGET_CONTAINER, CID, "docker://" CID);
+        expect_target("{\"container\": \"" CID "\"}", TARGET_CONTAINER, CID, CID);
+        expect_target("{\"pod\": \"6b7d1e2f-3a4b-4c5d-8e9f-0a1b2c3d4e5f\"}", TARGET_POD,
+                      "6b7d1e2f-3a4b-4c5d-8e9f-0a1b2c3d4e5f", "6b7d1e2f-3a4b-4c5d-8e9f-0a1b2c3d4e5f");
+        expect_target("{\"pod\": \"6b7d1e2f_3a4b_4c5d_8e9f_0a1b2c3d4e5f\"}", TARGET_POD,
+                      "6b7d1e2f-3a4b-4c5d-8e9f-0a1b2c3d4e5f", "6b7d1e2f_3a4b_4c5d_8e9f_0a1b2c3d4e5f");
+
+        expect_error("{\"target\": {\"container\": \"containerd://4f3a9c1b2d8e\"}, \"netem\": {\"loss\": 1}}",
+                     "target.container", "64 hex digits");
+        expect_error("{\"target\": {\"container\": \"rkt://" CID "\"}, \"netem\": {\"loss\": 1}}",
+                     "target.container", "containerd://ID");
+        expect_error("{\"target\": {\"container\": 42}, \"netem\": {\"loss\": 1}}", "target.container", "64 hex");
+        expect_error("{\"target\": {\"container\": \"\"}, \"netem\": {\"loss\": 1}}", "target.container", "64 hex");
+        expect_error("{\"target\": {\"pod\": \"6b7d1e2f-3a4b-4c5d-8e9f\"}, \"netem\": {\"loss\": 1}}",
+                     "target.pod", "pod UID");
+        expect_error("{\"target\": {\"pod\": \"6b7d1e2f-3a4b_4c5d-8e9f-0a1b2c3d4e5f\"}, \"netem\": {\"loss\": 1}}",
+                     "target.pod", "underscores");
+        expect_error("{\"target\": {\"pod\": null}, \"netem\": {\"loss\": 1}}", "target.pod", "pod UID");
+
+        /* One container, two spellings: the same target, so re-applying under the same id renews. */
+        CHECK_EQ_INT(parse("{\"target\": {\"container\": \"containerd://" CID "\"}, \"netem\": {\"loss\": 1}}",
+                           &a, &e), 0);
+        CHECK_EQ_INT(parse("{\"target\": {\"container\": \"" CID "\"}, \"netem\": {\"loss\": 1}}", &b, &e), 0);
+        CHECK(fault_spec_equal(&a, &b));
+        fault_spec_done(&b);
+        CHECK_EQ_INT(parse("{\"target\": {\"pod\": \"6b7d1e2f-3a4b-4c5d-8e9f-0a1b2c3d4e5f\"}, \"netem\": {\"loss\": 1}}",
+                           &b, &e), 0);
+        CHECK(!fault_spec_equal(&a, &b));
+        fault_spec_done(&a);
+        fault_spec_done(&b);
 }
 
 static void test_devices(void) {
@@ -867,6 +925,7 @@ int main(void) {
         test_members();
         test_id();
         test_target();
+        test_target_container_pod();
         test_devices();
         test_netem_values();
         test_duration();
