@@ -22,8 +22,8 @@
 #include "macro.h"
 #include "netem.h"
 #include "tap.h"
+#include "tc-fixture.h"
 
-#define FIXTURE_DIR "fixtures/netem"
 #define MSG_MAX 65536
 #define MS 1000000LL
 
@@ -90,78 +90,12 @@ static const Case cases[] = {
             .gap = 3, .rate_Bps = 1000000000 / 8 } },
 };
 
-/* Hex bytes, whitespace separated; lines starting with '#' are comments. Returns the length, or -errno. */
-static int read_fixture(const char *name, uint8_t *buf, size_t size) {
-        char path[256], line[1024];
-        size_t n = 0;
-        FILE *f;
-
-        snprintf(path, sizeof(path), FIXTURE_DIR "/%s.hex", name);
-        f = fopen(path, "re");
-        if (!f) {
-                int r = -errno;
-
-                fprintf(stderr, "%s: %m (the test runs with cwd = tests/unit)\n", path);
-                return r;
-        }
-        while (fgets(line, sizeof(line), f)) {
-                char *p = line, *end;
-
-                if (line[0] == '#')
-                        continue;
-                for (;;) {
-                        unsigned long v = strtoul(p, &end, 16);
-
-                        if (end == p)
-                                break;
-                        if (v > 0xff || n >= size) {
-                                fprintf(stderr, "%s: bad byte, or longer than %zu bytes\n", path, size);
-                                fclose(f);
-                                return -EINVAL;
-                        }
-                        buf[n++] = (uint8_t) v;
-                        p = end;
-                }
-        }
-        fclose(f);
-        return (int) n;
-}
-
-/* True when the attributes in [data, data + len) are well formed and exactly fill it. */
-static bool attrs_fill(const void *data, size_t len) {
-        const struct nlattr *attr;
-
-        mnl_attr_for_each_payload(data, len) {
-        }
-        return (const uint8_t *) attr == (const uint8_t *) data + len;
-}
-
-/* The TCA_OPTIONS of a netem RTM_NEWQDISC, after checking the message's framing. */
+/* The TCA_OPTIONS of a netem RTM_NEWQDISC. */
 static const struct nlattr *find_options(const struct nlmsghdr *nlh, size_t len) {
-        const struct nlattr *attr, *opts = NULL;
-        const char *kind = NULL;
-        size_t hdr = mnl_nlmsg_size(sizeof(struct tcmsg));
+        const struct nlattr *opts = tc_find_options(nlh, len, "netem");
 
-        if (len < hdr || nlh->nlmsg_len != len || nlh->nlmsg_type != RTM_NEWQDISC) {
-                fprintf(stderr, "not a whole RTM_NEWQDISC message\n");
-                return NULL;
-        }
-        if (!attrs_fill((const uint8_t *) nlh + hdr, len - hdr)) {
-                fprintf(stderr, "attributes do not fill the message\n");
-                return NULL;
-        }
-        mnl_attr_for_each(attr, nlh, sizeof(struct tcmsg)) {
-                if (mnl_attr_get_type(attr) == TCA_KIND)
-                        kind = mnl_attr_get_str(attr);
-                else if (mnl_attr_get_type(attr) == TCA_OPTIONS)
-                        opts = attr;
-        }
-        if (!kind || strcmp(kind, "netem") != 0 || !opts) {
-                fprintf(stderr, "no netem TCA_KIND or TCA_OPTIONS\n");
-                return NULL;
-        }
         /* Not a nested attribute: the kernel reads struct tc_netem_qopt from the start of the payload. */
-        if (opts->nla_type & (NLA_F_NESTED | NLA_F_NET_BYTEORDER)) {
+        if (opts && (opts->nla_type & (NLA_F_NESTED | NLA_F_NET_BYTEORDER))) {
                 fprintf(stderr, "TCA_OPTIONS has flags 0x%x\n", opts->nla_type & ~NLA_TYPE_MASK);
                 return NULL;
         }
@@ -195,7 +129,7 @@ static int decode(const struct nlattr *opts, NetemState *ret) {
 
         /* parse_attr(): the attributes start at NLA_ALIGN(sizeof(qopt)). */
         if (len > qlen) {
-                if (!attrs_fill(payload + qlen, len - qlen)) {
+                if (!tc_attrs_fill(payload + qlen, len - qlen)) {
                         fprintf(stderr, "netem attributes do not fill TCA_OPTIONS\n");
                         return -EINVAL;
                 }
@@ -306,7 +240,7 @@ static void test_case(const Case *c) {
         size_t our_len;
         int n, r;
 
-        n = read_fixture(c->name, tc_buf, sizeof(tc_buf));
+        n = tc_fixture_read("netem", c->name, tc_buf, sizeof(tc_buf));
         CHECK(n > 0);
         if (n <= 0)
                 return;
