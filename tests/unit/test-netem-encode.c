@@ -39,6 +39,10 @@ typedef struct NetemState {
         uint32_t cell_size;
         const uint8_t *dist;
         size_t dist_len; /* bytes */
+        uint32_t ecn;
+        struct tc_netem_slot slot;
+        bool gemodel;                   /* else random loss (CLG_RANDOM) */
+        struct tc_netem_gemodel ge;
         struct tc_netem_qopt qopt;
         bool has_latency64, has_jitter64;
 } NetemState;
@@ -88,6 +92,27 @@ static const Case cases[] = {
             .distribution = NETEM_DIST_PARETONORMAL, .loss = 2, .loss_corr = 10, .duplicate = 1,
             .duplicate_corr = 5, .corrupt = 0.5, .corrupt_corr = 20, .reorder = 10, .reorder_corr = 40,
             .gap = 3, .rate_Bps = 1000000000 / 8 } },
+        /* h and k are delivery chances (netem-params.h): tc's "1-h" 90% is h 10, its "1-k" 0.5% is k 99.5. */
+        { "loss-gemodel",
+          { .set = NETEM_HAS_LOSS_MODEL,
+            .loss_model = { .set = NETEM_GE_HAS_P | NETEM_GE_HAS_R | NETEM_GE_HAS_H | NETEM_GE_HAS_K,
+                            .p = 2, .r = 20, .h = 10, .k = 99.5 } } },
+        /* tc's defaults: r = 1 - p, h = 0, k = 100 (1-k = 0). */
+        { "loss-gemodel-p", { .set = NETEM_HAS_LOSS_MODEL, .loss_model = { .set = NETEM_GE_HAS_P, .p = 5 } } },
+        { "loss-gemodel-pr",
+          { .set = NETEM_HAS_LOSS_MODEL,
+            .loss_model = { .set = NETEM_GE_HAS_P | NETEM_GE_HAS_R, .p = 1, .r = 30 } } },
+        { "ecn", { .set = NETEM_HAS_LOSS | NETEM_HAS_ECN, .loss = 5, .ecn = true } },
+        { "ecn-gemodel",
+          { .set = NETEM_HAS_LOSS_MODEL | NETEM_HAS_ECN, .ecn = true,
+            .loss_model = { .set = NETEM_GE_HAS_P | NETEM_GE_HAS_R, .p = 2, .r = 20 } } },
+        { "slot",
+          { .set = NETEM_HAS_LATENCY | NETEM_HAS_SLOT, .latency_ns = 10 * MS,
+            .slot = { .set = NETEM_SLOT_HAS_MIN_DELAY | NETEM_SLOT_HAS_MAX_DELAY | NETEM_SLOT_HAS_PACKETS |
+                             NETEM_SLOT_HAS_BYTES,
+                      .min_delay_ns = 5 * MS, .max_delay_ns = 20 * MS, .packets = 4, .bytes = 3000 } } },
+        /* tc's default max is the min. */
+        { "slot-min", { .set = NETEM_HAS_SLOT, .slot = { .set = NETEM_SLOT_HAS_MIN_DELAY, .min_delay_ns = 10 * MS } } },
 };
 
 /* The TCA_OPTIONS of a netem RTM_NEWQDISC. */
@@ -111,10 +136,35 @@ static const size_t attr_size[TCA_NETEM_MAX + 1] = {
         [TCA_NETEM_LATENCY64] = sizeof(int64_t),
         [TCA_NETEM_JITTER64] = sizeof(int64_t),
         [TCA_NETEM_DELAY_DIST] = SIZE_MAX, /* any */
+        [TCA_NETEM_LOSS] = SIZE_MAX,       /* nested: checked in decode_loss() */
+        [TCA_NETEM_ECN] = sizeof(uint32_t),
+        [TCA_NETEM_SLOT] = sizeof(struct tc_netem_slot),
 };
 
+/* get_loss_clg(): the model in the nest, here only Gilbert-Elliott, exactly once. */
+static int decode_loss(const struct nlattr *nest, NetemState *s) {
+        const struct nlattr *attr;
+        unsigned n = 0;
+
+        if (!(nest->nla_type & NLA_F_NESTED) ||
+            !tc_attrs_fill(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest))) {
+                fprintf(stderr, "TCA_NETEM_LOSS is not a well-formed nest\n");
+                return -EINVAL;
+        }
+        mnl_attr_for_each_nested(attr, nest) {
+                if (mnl_attr_get_type(attr) != NETEM_LOSS_GE ||
+                    mnl_attr_get_payload_len(attr) != sizeof(struct tc_netem_gemodel) || n++ > 0) {
+                        fprintf(stderr, "unexpected loss model attribute %u\n", mnl_attr_get_type(attr));
+                        return -EINVAL;
+                }
+                memcpy(&s->ge, mnl_attr_get_payload(attr), sizeof(s->ge));
+                s->gemodel = true;
+        }
+        return n == 1 ? 0 : -EINVAL;
+}
+
 /* Decode netem's TCA_OPTIONS the way netem_change() applies it to a new qdisc. Any attribute this encoder
- * never sends (LOSS models, ECN, SLOT, ...) is an error, as is a repeated one or one of the wrong size. */
+ * never sends (4-state loss, SLOT_DIST, ...) is an error, as is a repeated one or one of the wrong size. */
 static int decode(const struct nlattr *opts, NetemState *ret) {
         const uint8_t *payload = mnl_attr_get_payload(opts);
         size_t len = mnl_attr_get_payload_len(opts), qlen = MNL_ALIGN(sizeof(struct tc_netem_qopt));
@@ -134,7 +184,7 @@ static int decode(const struct nlattr *opts, NetemState *ret) {
                         return -EINVAL;
                 }
                 mnl_attr_for_each_payload((const void *) (payload + qlen), len - qlen) {
-                        uint16_t type = attr->nla_type;
+                        uint16_t type = attr->nla_type & NLA_TYPE_MASK;
 
                         if (type > TCA_NETEM_MAX || !attr_size[type] || tb[type]) {
                                 fprintf(stderr, "unexpected or repeated netem attribute %u\n", type);
@@ -200,6 +250,13 @@ static int decode(const struct nlattr *opts, NetemState *ret) {
         }
         /* The kernel caps jitter to what tabledist() can take. */
         s.jitter_ns = llabs(s.jitter_ns) < NETEM_JITTER_MAX_NS ? llabs(s.jitter_ns) : NETEM_JITTER_MAX_NS;
+
+        if (tb[TCA_NETEM_LOSS] && decode_loss(tb[TCA_NETEM_LOSS], &s) < 0)
+                return -EINVAL;
+        if (tb[TCA_NETEM_ECN])
+                s.ecn = mnl_attr_get_u32(tb[TCA_NETEM_ECN]);
+        if (tb[TCA_NETEM_SLOT])
+                memcpy(&s.slot, mnl_attr_get_payload(tb[TCA_NETEM_SLOT]), sizeof(s.slot));
 
         if (tb[TCA_NETEM_DELAY_DIST]) {
                 s.dist = mnl_attr_get_payload(tb[TCA_NETEM_DELAY_DIST]);
@@ -280,6 +337,18 @@ static void test_case(const Case *c) {
         SAME(cell_size);
         SAME(cell_overhead);
         SAME(dist_len);
+        SAME(ecn);
+        SAME(slot.min_delay);
+        SAME(slot.max_delay);
+        SAME(slot.max_packets);
+        SAME(slot.max_bytes);
+        SAME(slot.dist_delay);
+        SAME(slot.dist_jitter);
+        SAME(gemodel);
+        SAME(ge.p);
+        SAME(ge.r);
+        SAME(ge.h);
+        SAME(ge.k1);
         if (tc.dist_len == ours.dist_len && tc.dist_len > 0 && memcmp(tc.dist, ours.dist, tc.dist_len) != 0) {
                 fprintf(stderr, "%s: distribution tables differ\n", c->name);
                 tap_failures++;
@@ -298,12 +367,20 @@ static void test_case(const Case *c) {
 static void test_emsgsize(void) {
         static uint8_t buf[MSG_MAX];
         /* The largest request we can make: every option, a 4096-entry table, and a rate that needs RATE64. */
-        NetemParams largest = cases[ELEMENTSOF(cases) - 1].params; /* kitchen-sink */
+        NetemParams largest = {};
         const NetemParams *p = &largest;
         size_t full, base;
         int r, failures_before = tap_failures;
 
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                if (strcmp(cases[i].name, "kitchen-sink") == 0)
+                        largest = cases[i].params;
+        CHECK(largest.set != 0);
         largest.rate_Bps = UINT64_MAX;
+        largest.set |= NETEM_HAS_LOSS_MODEL | NETEM_HAS_ECN | NETEM_HAS_SLOT;
+        largest.loss_model = (NetemGilbertElliott) { .set = NETEM_GE_HAS_P, .p = 1 };
+        largest.slot = (NetemSlot) { .set = NETEM_SLOT_HAS_MIN_DELAY, .min_delay_ns = MS };
+        largest.ecn = true;
         full = build(buf, sizeof(buf), p, &r);
         CHECK_EQ_INT(r, 0);
         base = mnl_nlmsg_size(sizeof(struct tcmsg)) + MNL_ATTR_HDRLEN + MNL_ALIGN(sizeof("netem"));

@@ -82,7 +82,82 @@ static void test_bandwidth(void) {
         expect_error("{" T "}", "netem", "required unless partition is true or bandwidth is given");
 }
 
+#define GE "\"netem\": {\"loss_model\": {\"gilbert_elliott\": "
+
+static void test_loss_model(void) {
+        FaultSpec s = {};
+        SpecError e;
+
+        CHECK_EQ_INT(parse("{" T ", " GE "{\"p\": 2, \"r\": \"20\", \"h\": 10, \"k\": \"99.5%\"}}}}", &s, &e), 0);
+        CHECK_EQ_INT(s.netem.set, NETEM_HAS_LOSS_MODEL);
+        CHECK_EQ_INT(s.netem.loss_model.set, NETEM_GE_HAS_P | NETEM_GE_HAS_R | NETEM_GE_HAS_H | NETEM_GE_HAS_K);
+        CHECK(s.netem.loss_model.p == 2 && s.netem.loss_model.r == 20 && s.netem.loss_model.h == 10 &&
+              s.netem.loss_model.k == 99.5);
+        fault_spec_done(&s);
+
+        expect_json("{" T ", " GE "{\"p\": \"5\"}}}}", "\"netem\":{\"loss_model\":{\"gilbert_elliott\":{\"p\":5}}}");
+        CHECK(!equal_json("{" T ", " GE "{\"p\": 5}}}}", "{" T ", " GE "{\"p\": 5, \"r\": 95}}}}"));
+        CHECK(equal_json("{" T ", " GE "{\"r\": 20, \"p\": 5}}}}", "{" T ", " GE "{\"p\": \"5\", \"r\": 20}}}}"));
+
+        expect_error("{" T ", " GE "{}}}}", "netem.loss_model.gilbert_elliott.p", "required");
+        expect_error("{" T ", " GE "{\"p\": 101}}}}", "netem.loss_model.gilbert_elliott.p", "between 0 and 100");
+        expect_error("{" T ", " GE "{\"p\": 1, \"r\": -1}}}}", "netem.loss_model.gilbert_elliott.r", "between 0 and 100");
+        expect_error("{" T ", " GE "{\"p\": 1, \"h\": \"x\"}}}}", "netem.loss_model.gilbert_elliott.h", "percent");
+        expect_error("{" T ", " GE "{\"p\": 1, \"k\": true}}}}", "netem.loss_model.gilbert_elliott.k", "percent");
+        expect_error("{" T ", " GE "{\"p\": 1, \"1-k\": 1}}}}", "netem.loss_model.gilbert_elliott.1-k", "unknown");
+        expect_error("{" T ", " GE "5}}}", "netem.loss_model.gilbert_elliott", "must be an object");
+        expect_error("{" T ", \"netem\": {\"loss_model\": {\"4state\": {}}}}", "netem.loss_model.4state", "unknown");
+        expect_error("{" T ", \"netem\": {\"loss_model\": {}}}", "netem.loss_model", "must name a model");
+        expect_error("{" T ", \"netem\": {\"loss_model\": \"ge\"}}", "netem.loss_model", "must be an object");
+        expect_error("{" T ", \"netem\": {\"loss\": 1, \"loss_model\": {\"gilbert_elliott\": {\"p\": 1}}}}",
+                     "netem.loss_model", "cannot be combined with netem.loss");
+}
+
+static void test_ecn(void) {
+        expect_json("{" T ", \"netem\": {\"loss\": 5, \"ecn\": true}}", "\"netem\":{\"loss\":5,\"ecn\":true}");
+        expect_json("{" T ", \"netem\": {\"ecn\": true, " "\"loss_model\": {\"gilbert_elliott\": {\"p\": 1}}}}",
+                    "\"ecn\":true");
+        /* false is leaving it out. */
+        expect_json("{" T ", \"netem\": {\"latency\": \"1ms\", \"ecn\": false}}", "\"netem\":{\"latency\":\"1ms\"}");
+        expect_error("{" T ", \"netem\": {\"ecn\": true}}", "netem.ecn", "requires netem.loss or netem.loss_model");
+        expect_error("{" T ", \"netem\": {\"latency\": \"1ms\", \"ecn\": true}}", "netem.ecn", "requires netem.loss");
+        expect_error("{" T ", \"netem\": {\"loss\": 5, \"ecn\": 1}}", "netem.ecn", "true or false");
+        expect_error("{" T ", \"netem\": {\"ecn\": false}}", "netem", "at least one member");
+}
+
+static void test_slot(void) {
+        FaultSpec s = {};
+        SpecError e;
+
+        CHECK_EQ_INT(parse("{" T ", \"netem\": {\"slot\": {\"min_delay\": \"10ms\", \"max_delay\": \"20ms\","
+                           " \"packets\": 4, \"bytes\": \"3000\"}}}", &s, &e), 0);
+        CHECK_EQ_INT(s.netem.slot.min_delay_ns, 10000000);
+        CHECK_EQ_INT(s.netem.slot.max_delay_ns, 20000000);
+        CHECK_EQ_INT(s.netem.slot.packets, 4);
+        CHECK_EQ_INT(s.netem.slot.bytes, 3000);
+        fault_spec_done(&s);
+
+        expect_json("{" T ", \"netem\": {\"slot\": {\"min_delay\": \"0.01s\"}}}", "\"netem\":{\"slot\":{\"min_delay\":\"10ms\"}}");
+        expect_json("{" T ", \"netem\": {\"slot\": {\"bytes\": 1500, \"min_delay\": \"1ms\", \"max_delay\": \"2ms\"}}}",
+                    "\"slot\":{\"min_delay\":\"1ms\",\"max_delay\":\"2ms\",\"bytes\":1500}");
+        expect_error("{" T ", \"netem\": {\"slot\": {}}}", "netem.slot.min_delay", "required");
+        expect_error("{" T ", \"netem\": {\"slot\": {\"min_delay\": \"0\"}}}", "netem.slot.min_delay", "above zero");
+        expect_error("{" T ", \"netem\": {\"slot\": {\"min_delay\": \"10ms\", \"max_delay\": \"5ms\"}}}",
+                     "netem.slot.max_delay", "at least netem.slot.min_delay");
+        expect_error("{" T ", \"netem\": {\"slot\": {\"min_delay\": 10}}}", "netem.slot.min_delay", "duration");
+        expect_error("{" T ", \"netem\": {\"slot\": {\"min_delay\": \"1ms\", \"packets\": 0}}}", "netem.slot.packets",
+                     "positive");
+        expect_error("{" T ", \"netem\": {\"slot\": {\"min_delay\": \"1ms\", \"bytes\": 2147483648}}}",
+                     "netem.slot.bytes", "kernel's limit");
+        expect_error("{" T ", \"netem\": {\"slot\": {\"min_delay\": \"1ms\", \"jitter\": \"1ms\"}}}",
+                     "netem.slot.jitter", "unknown");
+        expect_error("{" T ", \"netem\": {\"slot\": \"10ms\"}}", "netem.slot", "must be an object");
+}
+
 int main(void) {
         test_bandwidth();
+        test_loss_model();
+        test_ecn();
+        test_slot();
         TAP_EXIT();
 }
