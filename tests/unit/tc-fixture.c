@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,18 @@ int tc_fixture_read(const char *kind, const char *name, uint8_t *buf, size_t siz
         }
         fclose(f);
         return (int) n;
+}
+
+struct nlmsghdr *tc_qdisc_request(uint8_t *buf) {
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+        struct tcmsg *tcm;
+
+        nlh->nlmsg_type = RTM_NEWQDISC;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+        tcm->tcm_ifindex = 1;
+        tcm->tcm_parent = TC_H_ROOT;
+        return nlh;
 }
 
 bool tc_attrs_fill(const void *data, size_t len) {

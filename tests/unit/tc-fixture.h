@@ -18,6 +18,10 @@ int tc_fixture_read(const char *kind, const char *name, uint8_t *buf, size_t siz
 /* True when the attributes in [data, data + len) are well formed and exactly fill it. */
 bool tc_attrs_fill(const void *data, size_t len);
 
+/* Start a RTM_NEWQDISC request in buf as tc's "qdisc add dev lo root" would: the header and tcmsg, no
+ * attributes yet. */
+struct nlmsghdr *tc_qdisc_request(uint8_t *buf);
+
 /* The TCA_OPTIONS of a whole RTM_NEWQDISC message of this TCA_KIND, after checking its framing; NULL (with the
  * reason on stderr) when it is not one. */
 const struct nlattr *tc_find_options(const struct nlmsghdr *nlh, size_t len, const char *kind);

@@ -268,14 +268,8 @@ static int decode(const struct nlattr *opts, NetemState *ret) {
 }
 
 static size_t build(uint8_t *buf, size_t size, const NetemParams *p, int *ret) {
-        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-        struct tcmsg *tcm;
+        struct nlmsghdr *nlh = tc_qdisc_request(buf);
 
-        nlh->nlmsg_type = RTM_NEWQDISC;
-        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
-        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-        tcm->tcm_ifindex = 1;
-        tcm->tcm_parent = TC_H_ROOT;
         mnl_attr_put_strz(nlh, TCA_KIND, "netem");
         *ret = netem_fill_options(nlh, size, p);
         return nlh->nlmsg_len;
