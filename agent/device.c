@@ -183,13 +183,18 @@ static int conflict_error(RpcError *err, const Device *d, const char *kind, cons
 }
 
 /* Loss alone, without correlation, is decided by the classifier (bpf_get_prandom_u32): no netem needed, so it
- * works on kernels without sch_netem. Anything else netem does needs a netem leaf, and so a class. */
+ * works on kernels without sch_netem. Anything else netem does needs a netem leaf, and so a class; so does
+ * bandwidth (a tbf). */
 static bool fault_loss_in_classifier(const FaultSpec *spec) {
         return spec->netem.set == NETEM_HAS_LOSS;
 }
 
-bool fault_needs_class(const FaultSpec *spec) {
+bool fault_needs_netem(const FaultSpec *spec) {
         return spec->netem.set && !fault_loss_in_classifier(spec);
+}
+
+bool fault_needs_class(const FaultSpec *spec) {
+        return fault_needs_netem(spec) || spec->bandwidth.set;
 }
 
 /* ---- the desired state, and getting there --------------------------------------------------------------- */
@@ -243,15 +248,32 @@ static void plan_device(Registry *r, Device *d, const Fault *skip, Plan *p) {
         p->table.l2_len = d->l2_len;
 }
 
-static int queue_classes(Rtnl *rtnl, Device *d, const Plan *p, uint64_t which, uint16_t *ret_queued, unsigned *ret_n) {
+/* What a fault's class holds (tree.h): netem unless the classifier carries all of its netem, tbf for bandwidth. */
+static TreeClass class_contents(const FaultSpec *spec) {
+        return (TreeClass) {
+                .netem = fault_needs_netem(spec) ? &spec->netem : NULL,
+                .bandwidth = spec->bandwidth.set ? &spec->bandwidth : NULL,
+        };
+}
+
+/* Queue the classes in which, each with what it holds. For each, ret_queued gets its minor and ret_index the
+ * batch position of its class message (its leaf and child follow it). Any message that does not fit fails it
+ * all: the caller resets the batch. */
+static int queue_classes(Rtnl *rtnl, Device *d, const Plan *p, uint64_t which, uint16_t *ret_queued,
+                         unsigned *ret_index, unsigned *ret_n) {
         unsigned q = 0;
 
         for (size_t i = 0; i < p->n; i++)
                 if (p->minors[i] && (which & (1ull << (p->minors[i] - 1)))) {
-                        if (tree_queue_class_add(rtnl, d->ifindex, p->minors[i], &p->faults[i]->spec.netem) < 0)
+                        TreeClass what = class_contents(&p->faults[i]->spec);
+                        unsigned at = rtnl_batch_size(rtnl);
+
+                        if (tree_queue_class_add(rtnl, d->ifindex, p->minors[i], &what) < 0)
                                 return -ENOBUFS;
                         if (ret_queued)
                                 ret_queued[q] = p->minors[i];
+                        if (ret_index)
+                                ret_index[q] = at;
                         q++;
                 }
         if (ret_n)
@@ -296,7 +318,7 @@ again:
         if (k < 0)
                 return agent_fail(err, k, RPC_INTERNAL_ERROR, "Failed to update the classifier's map");
         /* All of it or none of it: a root without its filter would pass every packet unclassified. */
-        if (tree_queue_root_add(rtnl, d->ifindex) < 0 || queue_classes(rtnl, d, p, p->want, NULL, NULL) < 0 ||
+        if (tree_queue_root_add(rtnl, d->ifindex) < 0 || queue_classes(rtnl, d, p, p->want, NULL, NULL, NULL) < 0 ||
             tree_queue_filter_add(rtnl, d->ifindex, d->key, classifier_prog_fd(r->classifier)) < 0)
                 goto too_big;
 
@@ -344,18 +366,19 @@ static int tree_update(Registry *r, Rtnl *rtnl, Device *d, const Plan *p, RpcErr
 
         if (add) {
                 uint16_t added[TREE_CLASSES_MAX];
-                unsigned queued = 0;
+                unsigned at[TREE_CLASSES_MAX], queued = 0;
 
-                if (queue_classes(rtnl, d, p, add, added, &queued) < 0) {
+                if (queue_classes(rtnl, d, p, add, added, at, &queued) < 0) {
                         rtnl_batch_reset(rtnl);
                         return agent_fail(err, -ENOBUFS, RPC_INTERNAL_ERROR,
                                           "The change does not fit in one netlink batch");
                 }
                 k = rtnl_batch_commit(rtnl, results, &e);
                 if (k < 0) {
-                        /* Each class is two messages (class, leaf); remove every class that made it. */
+                        /* Each class is one to three messages (class, leaf, child): remove every class whose own
+                         * message made it, which takes whatever of its leaf and child did along. */
                         for (unsigned i = 0; i < queued; i++)
-                                if (results[2 * i] >= 0)
+                                if (results[at[i]] >= 0)
                                         (void) tree_queue_class_del(rtnl, d->ifindex, added[i]);
                         (void) rtnl_batch_commit(rtnl, NULL, NULL);
                         return kernel_error(err, &e, d, "add fault class");

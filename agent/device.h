@@ -29,7 +29,7 @@ struct Device {
 };
 
 /* Place f on each link in each direction its spec asks for: the device (created when new), and a free class
- * minor when the fault needs a netem leaf. Nothing reaches the kernel yet. On failure f->devices lists what was
+ * minor when the fault needs a class (a netem or tbf leaf). Nothing reaches the kernel yet. On failure f->devices lists what was
  * placed so far, for device_release(). */
 int device_place(Registry *r, Fault *f, const Link *links, size_t n_links, RpcError *err);
 
@@ -49,5 +49,7 @@ int device_sync_fault(Registry *r, Fault *f, int netns_fd, void (*undo)(Registry
 /* The namespace is gone: so is everything we had put in it. */
 void device_forget_kernel_state(Registry *r, Device *d);
 
-/* Whether a fault's spec needs a class with a netem leaf (else the classifier alone carries it out). */
+/* Whether a fault's spec needs a class (else the classifier alone carries it out): for a netem leaf, or a tbf. */
 bool fault_needs_class(const FaultSpec *spec);
+/* Whether it needs sch_netem: netem members other than plain loss, which the classifier decides. */
+bool fault_needs_netem(const FaultSpec *spec);

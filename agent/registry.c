@@ -93,7 +93,9 @@ static int check_features(Registry *r, const FaultSpec *spec, RpcError *err) {
                 return feature_missing(err, "ifb", "ingress faults run on chaoslet's IFB device");
         if (spec->direction != DIRECTION_EGRESS && !r->features.has[FEATURE_CLSACT])
                 return feature_missing(err, "clsact", "ingress faults are fed to the IFB from a clsact hook");
-        if (fault_needs_class(spec) && !r->features.has[FEATURE_SCH_NETEM])
+        if (spec->bandwidth.set && !r->features.has[FEATURE_SCH_TBF])
+                return feature_missing(err, "sch_tbf", "bandwidth is carried out by a tbf qdisc");
+        if (fault_needs_netem(spec) && !r->features.has[FEATURE_SCH_NETEM])
                 return feature_missing(err, "sch_netem",
                                        "the kernel has no netem qdisc (on some distributions it ships in an extra "
                                        "modules package, such as kernel-modules-extra)");

@@ -173,6 +173,7 @@ bool fault_spec_equal(const FaultSpec *a, const FaultSpec *b) {
         return target_equal(&a->target, &b->target) &&
                 devices_equal(a, b) &&
                 netem_params_equal(&a->netem, &b->netem) &&
+                bandwidth_params_equal(&a->bandwidth, &b->bandwidth) &&
                 match_equal(&a->match, &b->match) &&
                 a->direction == b->direction &&
                 a->partition == b->partition &&

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bandwidth.h"
 #include "cidr.h"
 #include "netem-params.h"
 #include "string-table.h"
@@ -88,15 +89,16 @@ typedef struct FaultSpec {
         char **devices;                 /* NULL-terminated; NULL means every non-loopback device */
         size_t n_devices;
         NetemParams netem;
+        BandwidthParams bandwidth;      /* a tbf in the fault's class; set == 0: none */
         FaultMatch match;
         FaultDirection direction;       /* default egress */
-        bool partition;                 /* drop every matched packet; excludes netem */
+        bool partition;                 /* drop every matched packet; excludes netem and bandwidth */
         int64_t duration_ns;            /* 0: none given */
         char **ignored;                 /* NULL-terminated: members of a Chaos Mesh NetworkChaos spec that were
                                          * accepted and ignored (selector, mode); NULL for a native spec */
 } FaultSpec;
 
-/* Same target, devices, netem, match, direction, partition and duration (not where it came from). Used for
+/* Same target, devices, netem, bandwidth, match, direction, partition and duration (not where it came from). Used for
  * idempotent re-apply. */
 bool fault_spec_equal(const FaultSpec *a, const FaultSpec *b);
 

@@ -41,7 +41,46 @@ enum {
         NETEM_HAS_GAP = 1u << 12,
         NETEM_HAS_RATE = 1u << 13,
         NETEM_HAS_LIMIT = 1u << 14,
+        NETEM_HAS_ECN = 1u << 15,
+        NETEM_HAS_LOSS_MODEL = 1u << 16,
+        NETEM_HAS_SLOT = 1u << 17,
 };
+
+/* Gilbert-Elliott loss (sch_netem.c loss_gilb_ell()), in percents: a Good and a Bad state, with p the chance to
+ * go from Good to Bad and r from Bad to Good at each packet, and h and k the chance that a packet is DELIVERED in
+ * the Bad and in the Good state, as in Gilbert's and Elliott's papers. tc's "loss gemodel P R 1-H 1-K" takes the
+ * last two as loss chances instead: {"p": P, "r": R, "h": H, "k": K} is tc's "gemodel P R (100-H) (100-K)".
+ * Defaults are tc's: r = 100 - p, h = 0 (the Bad state loses every packet), k = 100 (the Good state none), so
+ * {"p": P} alone is random loss of P %. Stationary loss: (r (100-k) + p (100-h)) / (p + r) %. */
+enum {
+        NETEM_GE_HAS_P = 1u << 0,
+        NETEM_GE_HAS_R = 1u << 1,
+        NETEM_GE_HAS_H = 1u << 2,
+        NETEM_GE_HAS_K = 1u << 3,
+};
+
+typedef struct NetemGilbertElliott {
+        uint32_t set;           /* NETEM_GE_HAS_*; p always */
+        double p, r, h, k;
+} NetemGilbertElliott;
+
+/* Slots (sch_netem.c get_slot_next()): packets leave in bursts, the next burst a uniform min_delay..max_delay
+ * after the last one opened, each of at most packets packets and bytes bytes. max_delay defaults to min_delay
+ * (tc), packets and bytes to no limit. */
+enum {
+        NETEM_SLOT_HAS_MIN_DELAY = 1u << 0,
+        NETEM_SLOT_HAS_MAX_DELAY = 1u << 1,
+        NETEM_SLOT_HAS_PACKETS = 1u << 2,
+        NETEM_SLOT_HAS_BYTES = 1u << 3,
+};
+
+typedef struct NetemSlot {
+        uint32_t set;           /* NETEM_SLOT_HAS_*; min_delay always */
+        int64_t min_delay_ns, max_delay_ns;
+        uint32_t packets, bytes;        /* at most INT32_MAX: the kernel's fields are s32 */
+} NetemSlot;
+
+#define NETEM_SLOT_COUNT_MAX ((uint32_t) INT32_MAX)
 
 /* The kernel stores jitter as s64 ns but clamps the distribution math to INT_MAX ns (sch_netem.c tabledist()). */
 #define NETEM_JITTER_MAX_NS ((int64_t) INT32_MAX)
@@ -60,6 +99,9 @@ typedef struct NetemParams {
         uint32_t gap;
         uint64_t rate_Bps;      /* bytes per second */
         uint32_t limit;         /* packets */
+        bool ecn;               /* mark ECN-capable packets CE instead of dropping them */
+        NetemGilbertElliott loss_model;
+        NetemSlot slot;
 } NetemParams;
 
 /* The kind of value a member holds, which says its C type and how it is written. */
@@ -70,6 +112,9 @@ typedef enum NetemValueKind {
         NETEM_VALUE_GAP,                /* uint32_t, 0 allowed */
         NETEM_VALUE_RATE,               /* uint64_t bytes per second */
         NETEM_VALUE_LIMIT,              /* uint32_t, at least 1 */
+        NETEM_VALUE_BOOL,               /* bool */
+        NETEM_VALUE_LOSS_MODEL,         /* NetemGilbertElliott, an object {"gilbert_elliott": {...}} */
+        NETEM_VALUE_SLOT,               /* NetemSlot, an object */
         _NETEM_VALUE_KIND_MAX,
         _NETEM_VALUE_KIND_INVALID = -EINVAL,
 } NetemValueKind;
@@ -81,7 +126,8 @@ typedef struct NetemMember {
         uint32_t flag;          /* NETEM_HAS_* */
         NetemValueKind kind;
         size_t offset;          /* in NetemParams */
-        uint32_t requires;      /* NETEM_HAS_* of another member that must be present, 0 for none */
+        uint32_t requires;      /* NETEM_HAS_* of other members, one of which must be present; 0 for none */
+        uint32_t excludes;      /* NETEM_HAS_* of members that must not be present with it */
 } NetemMember;
 
 /* The members, in the order fault_spec_to_json() writes them; a row with name NULL ends it. */
@@ -91,6 +137,10 @@ extern const NetemMember netem_members[];
 
 const NetemMember *netem_member_by_name(const char *name);
 const NetemMember *netem_member_by_flag(uint32_t flag);
+
+/* The loss model and the slot with their defaults filled in (the percents and durations netem gets). */
+NetemGilbertElliott netem_gilbert_elliott_resolve(const NetemGilbertElliott *ge);
+NetemSlot netem_slot_resolve(const NetemSlot *slot);
 
 /* Same members given, with the same values. */
 bool netem_params_equal(const NetemParams *a, const NetemParams *b);

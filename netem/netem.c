@@ -47,6 +47,28 @@ static bool put(struct nlmsghdr *nlh, size_t buf_size, uint16_t type, size_t len
         return len <= UINT16_MAX && mnl_attr_put_check(nlh, buf_size, type, len, data);
 }
 
+/* TCA_NETEM_LOSS, the one nested attribute, with the Gilbert-Elliott model (netem-params.h says what p, r, h and
+ * k mean). h and k are computed as tc computes them from its "1-h" and "1-k" arguments, so equal inputs give
+ * tc's bits: the kernel's h is the chance of delivery in the Bad state, UINT32_MAX minus the scaled loss chance;
+ * its k1 is the loss chance in the Good state. */
+static bool put_loss_model(struct nlmsghdr *nlh, size_t buf_size, const NetemGilbertElliott *given) {
+        NetemGilbertElliott ge = netem_gilbert_elliott_resolve(given);
+        struct tc_netem_gemodel model = {
+                .p = netem_percent_to_prob(ge.p),
+                .h = UINT32_MAX - netem_percent_to_prob(100. - ge.h),
+                .k1 = netem_percent_to_prob(100. - ge.k),
+        };
+        struct nlattr *nest;
+
+        /* tc's default r is "1 - p" on the scaled values, exactly. */
+        model.r = (given->set & NETEM_GE_HAS_R) ? netem_percent_to_prob(ge.r) : UINT32_MAX - model.p;
+        nest = mnl_attr_nest_start_check(nlh, buf_size, TCA_NETEM_LOSS);
+        if (!nest || !put(nlh, buf_size, NETEM_LOSS_GE, sizeof(model), &model))
+                return false;
+        mnl_attr_nest_end(nlh, nest);
+        return true;
+}
+
 int netem_fill_options(struct nlmsghdr *nlh, size_t buf_size, const NetemParams *p) {
         uint32_t saved_len = nlh->nlmsg_len;
         struct nlattr *opts;
@@ -76,6 +98,15 @@ int netem_fill_options(struct nlmsghdr *nlh, size_t buf_size, const NetemParams 
                 .probability = has(p, NETEM_HAS_CORRUPT) ? netem_percent_to_prob(p->corrupt) : 0,
                 .correlation = has(p, NETEM_HAS_CORRUPT_CORR) ? netem_percent_to_prob(p->corrupt_corr) : 0,
         };
+        NetemSlot slot_given = has(p, NETEM_HAS_SLOT) ? netem_slot_resolve(&p->slot) : (NetemSlot) {};
+        struct tc_netem_slot slot = {
+                .min_delay = slot_given.min_delay_ns,
+                .max_delay = slot_given.max_delay_ns,
+                /* 0 is "no limit" to the kernel (get_slot()). */
+                .max_packets = (int32_t) slot_given.packets,
+                .max_bytes = (int32_t) slot_given.bytes,
+        };
+        uint32_t ecn = has(p, NETEM_HAS_ECN) && p->ecn;
         uint64_t rate64 = has(p, NETEM_HAS_RATE) ? p->rate_Bps : 0;
         struct tc_netem_rate rate = {
                 /* The kernel takes max(rate, RATE64) (netem_change()); tc saturates the 32-bit field. */
@@ -103,12 +134,19 @@ int netem_fill_options(struct nlmsghdr *nlh, size_t buf_size, const NetemParams 
             !put(nlh, buf_size, TCA_NETEM_JITTER64, sizeof(p->jitter_ns), &p->jitter_ns))
                 goto fail;
 
-        /* Unlike tc, always send CORR, REORDER, CORRUPT and RATE, zeroed when unset: netem_change() leaves the
-         * previous value of any attribute that is absent, so a change or replace that omitted them would keep
-         * an earlier fault's corruption, rate or correlations. On a new qdisc zero and absent mean the same. */
+        /* Unlike tc, always send CORR, REORDER, CORRUPT, RATE, ECN and SLOT, zeroed when unset: netem_change()
+         * leaves the previous value of any attribute that is absent, so a change or replace that omitted them
+         * would keep an earlier fault's corruption, rate, correlations, marking or slots. On a new qdisc zero
+         * and absent mean the same (a zeroed slot is none, get_slot()). The loss model needs no such care: an
+         * absent TCA_NETEM_LOSS puts netem back to random loss. */
         if (!put(nlh, buf_size, TCA_NETEM_CORR, sizeof(corr), &corr) ||
             !put(nlh, buf_size, TCA_NETEM_REORDER, sizeof(reorder), &reorder) ||
             !put(nlh, buf_size, TCA_NETEM_CORRUPT, sizeof(corrupt), &corrupt))
+                goto fail;
+        if (has(p, NETEM_HAS_LOSS_MODEL) && !put_loss_model(nlh, buf_size, &p->loss_model))
+                goto fail;
+        if (!put(nlh, buf_size, TCA_NETEM_ECN, sizeof(ecn), &ecn) ||
+            !put(nlh, buf_size, TCA_NETEM_SLOT, sizeof(slot), &slot))
                 goto fail;
 
         if (rate64 > UINT32_MAX && !put(nlh, buf_size, TCA_NETEM_RATE64, sizeof(rate64), &rate64))

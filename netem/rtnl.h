@@ -18,12 +18,14 @@ struct nlmsghdr;
  *     *_queue_*() of a change is checked; a full batch (NULL, -ENOBUFS) means rtnl_batch_reset() and an error,
  *     never committing the part that fitted (a tree without its filter would pass every packet unclassified).
  *     Undoing a change queues small deletes into an empty batch, which always fit.
- *   - The largest batch chaoslet builds is one whole tree: root, filter, and a class and its netem leaf per
- *     fault, 2 + 2 x TREE_CLASSES_MAX = 130 messages (tree.c asserts it fits).
- *   - A netem leaf with a distribution table is about 8.4 KiB, the rest well under 1 KiB: a full tree needs
- *     about 600 KiB, and every message starts with RTNL_MESSAGE_MIN_ROOM free. The socket's send buffer is
- *     raised to match, or the kernel refuses a batch larger than net.core.wmem_default. */
-#define RTNL_BATCH_MAX 160
+ *   - The largest batch chaoslet builds is one whole tree: root, filter, and per fault a class, its leaf and the
+ *     leaf's child (a netem with a tbf under it), 2 + 3 x TREE_CLASSES_MAX = 194 messages (tree.c asserts it
+ *     fits).
+ *   - A netem leaf with a distribution table is about 8.4 KiB, a tbf with a peak rate 2.2 KiB (two 1 KiB rate
+ *     tables), the rest well under 1 KiB: a full tree needs about 700 KiB, and every message starts with
+ *     RTNL_MESSAGE_MIN_ROOM free. The socket's send buffer is raised to match, or the kernel refuses a batch
+ *     larger than net.core.wmem_default. */
+#define RTNL_BATCH_MAX 256
 #define RTNL_BUFFER_SIZE (1024u * 1024u)
 #define RTNL_MESSAGE_MIN_ROOM (16u * 1024u)
 

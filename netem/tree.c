@@ -13,6 +13,7 @@
 #include "filter.h"
 #include "htb.h"
 #include "macro.h"
+#include "tbf.h"
 #include "tree.h"
 
 /* Far above any link, so a fault's class never shapes: its netem leaf does whatever shaping the fault asks for. */
@@ -20,8 +21,9 @@
 #define TREE_CLASS_QUANTUM 200000u
 #define TREE_DIRECT_QLEN 1000u
 
-/* A whole tree is one batch: root, filter, and a class and its leaf per fault (rtnl.h). */
-_Static_assert(2 + 2 * TREE_CLASSES_MAX <= RTNL_BATCH_MAX, "a full tree must fit in one netlink batch");
+/* A whole tree is one batch: root, filter, and a class, its leaf and the leaf's child per fault (rtnl.h). */
+_Static_assert(2 + TREE_CLASS_MESSAGES_MAX * TREE_CLASSES_MAX <= RTNL_BATCH_MAX,
+               "a full tree must fit in one netlink batch");
 
 int tree_queue_root_add(Rtnl *r, int ifindex) {
         struct nlmsghdr *nlh;
@@ -52,9 +54,25 @@ int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd
         });
 }
 
-int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const NetemParams *netem) {
+static int queue_qdisc(Rtnl *r, int ifindex, uint32_t parent, uint32_t handle, const TreeClass *what, bool netem) {
         struct nlmsghdr *nlh;
-        int k;
+
+        nlh = rtnl_tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, parent, handle, 0);
+        if (!nlh)
+                return -ENOBUFS;
+        if (!netem)
+                return tbf_fill_options(nlh, rtnl_message_room(r, nlh), what->bandwidth);
+        mnl_attr_put_strz(nlh, TCA_KIND, "netem");
+        return netem_fill_options(nlh, rtnl_message_room(r, nlh), what->netem);
+}
+
+/* With both, netem is the leaf and tbf its child (netem's one class, :1): netem delays, then tbf shapes into its
+ * own byte fifo, so bandwidth.limit is the queue that TCP fills. The other way round, tbf's child would be the
+ * netem, tbf's limit would size nothing (fifo_set_limit() ignores a child that is not a fifo) and the queue
+ * would be netem's 1000 packets, seconds of it at 1 Mbit/s (docs/kernel-layout.md). */
+int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const TreeClass *what) {
+        struct nlmsghdr *nlh;
+        int k, n = 1;
 
         if (minor == 0 || minor > TREE_CLASSES_MAX)
                 return -ERANGE;
@@ -67,15 +85,22 @@ int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const NetemParams
         if (k < 0)
                 return k;
 
-        if (!netem)
-                return 0;
+        if (what->netem) {
+                k = queue_qdisc(r, ifindex, tree_class_handle(minor), tree_leaf_handle(minor), what, true);
+                if (k < 0)
+                        return k;
+                n++;
+        }
+        if (what->bandwidth) {
+                uint32_t parent = what->netem ? tree_leaf_handle(minor) | 1 : tree_class_handle(minor);
 
-        nlh = rtnl_tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, tree_class_handle(minor),
-                         tree_leaf_handle(minor), 0);
-        if (!nlh)
-                return -ENOBUFS;
-        mnl_attr_put_strz(nlh, TCA_KIND, "netem");
-        return netem_fill_options(nlh, rtnl_message_room(r, nlh), netem);
+                k = queue_qdisc(r, ifindex, parent, what->netem ? tree_child_handle(minor) : tree_leaf_handle(minor),
+                                what, false);
+                if (k < 0)
+                        return k;
+                n++;
+        }
+        return n;
 }
 
 int tree_queue_class_del(Rtnl *r, int ifindex, uint16_t minor) {

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bandwidth.h"
 #include "netem.h"
 #include "rtnl.h"
 
@@ -12,7 +13,8 @@
  *   root  htb  c4a0:  default 0        unclassified traffic takes htb's direct queue, unshaped
  *     filter  bpf (direct-action) classid c4a0:<device key>   picks a class per packet (ebpf/classifier.h)
  *     class  c4a0:<minor>  htb, rate far above any link    one per live fault
- *       qdisc  <leaf major>:  netem                          the fault's netem
+ *       qdisc  <leaf major>:  netem                          the fault's netem, or its tbf when it has no netem
+ *         qdisc  <child major>:  tbf                         its tbf, when it has both
  *
  * htb rather than prio: prio has at most 16 bands and is missing from some kernels (this build machine's included),
  * while htb is everywhere and its direct queue passes unmatched traffic untouched (docs/kernel-layout.md). */
@@ -32,6 +34,19 @@ static inline uint32_t tree_class_handle(uint16_t minor) {
 static inline uint32_t tree_leaf_handle(uint16_t minor) {
         return (uint32_t) (0xC400u + minor) << 16;
 }
+/* And the leaf's child (a tbf under a netem) one more, clear of the leaves' and the root's (c4a0). */
+static inline uint32_t tree_child_handle(uint16_t minor) {
+        return (uint32_t) (0xC500u + minor) << 16;
+}
+
+/* What goes in one fault's class: a netem leaf, a tbf leaf, or a netem leaf with a tbf child. NULL: not there. */
+typedef struct TreeClass {
+        const NetemParams *netem;
+        const BandwidthParams *bandwidth;
+} TreeClass;
+
+/* The most messages one class takes: the class, its leaf, the leaf's child. */
+#define TREE_CLASS_MESSAGES_MAX 3
 
 typedef enum TreeRootState {
         TREE_ROOT_DEFAULT,      /* the kernel's own default (handle 0:), or none: free to take */
@@ -47,5 +62,7 @@ int tree_root_state(Rtnl *r, int ifindex, TreeRootState *ret, char *ret_kind, si
 int tree_queue_root_add(Rtnl *r, int ifindex);
 int tree_queue_root_del(Rtnl *r, int ifindex);
 int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd);
-int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const NetemParams *netem);
+/* Queues the class and what it holds, in the order the kernel needs them (parent first). Returns how many
+ * messages it queued (1..TREE_CLASS_MESSAGES_MAX), or -errno. On an error some may be queued: reset the batch. */
+int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const TreeClass *what);
 int tree_queue_class_del(Rtnl *r, int ifindex, uint16_t minor);

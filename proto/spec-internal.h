@@ -45,6 +45,8 @@ int spec_json_duration(const cJSON *v, const char *field, int64_t *ret_ns, SpecE
 int spec_json_percent(const cJSON *v, const char *field, double *ret, SpecError *err);
 int spec_json_u32(const cJSON *v, const char *field, uint32_t min, uint32_t *ret, SpecError *err);
 int spec_json_rate(const cJSON *v, const char *field, uint64_t *ret, SpecError *err);
+/* A byte count, min..UINT32_MAX: a JSON integer, or a string with a tc size ("10000", "32kb", "1mbit"). */
+int spec_json_size(const cJSON *v, const char *field, uint32_t min, uint32_t *ret, SpecError *err);
 
 /* Append v, a value just created, to array a. v is consumed either way; NULL (a create that failed) and a failed
  * append are -ENOMEM. */
@@ -53,6 +55,10 @@ int spec_json_array_add(cJSON *a, cJSON *v);
 /* spec-netem.c: the "netem" member, driven by model/'s netem_members table. */
 int spec_netem_from_json(const cJSON *o, NetemParams *ret, SpecError *err);
 cJSON *spec_netem_to_json(const NetemParams *p);
+
+/* spec-bandwidth.c: the "bandwidth" member. */
+int spec_bandwidth_from_json(const cJSON *o, BandwidthParams *ret, SpecError *err);
+cJSON *spec_bandwidth_to_json(const BandwidthParams *p);
 
 /* spec-networkchaos.c: params whose fault is said by nc, a Chaos Mesh NetworkChaos spec (or the whole object).
  * Decodes the native members it stands for into *ret, which then lists what it ignored. */

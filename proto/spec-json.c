@@ -178,6 +178,26 @@ int spec_json_u32(const cJSON *v, const char *field, uint32_t min, uint32_t *ret
         return 0;
 }
 
+int spec_json_size(const cJSON *v, const char *field, uint32_t min, uint32_t *ret, SpecError *err) {
+        uint64_t bytes;
+        int r;
+
+        if (cJSON_IsNumber(v))
+                return spec_json_u32(v, field, min, ret, err);
+        if (!cJSON_IsString(v))
+                return spec_error_set(err, field, "must be a byte count: an integer, or a tc size such as \"32kb\"");
+        r = parse_size_bytes(v->valuestring, &bytes);
+        if (r == -EINVAL)
+                return spec_error_set(err, field,
+                                      "must be a byte count: an integer, or a tc size such as \"32kb\" (kb is 1024 bytes)");
+        if (r < 0 || bytes > UINT32_MAX)
+                return spec_error_set(err, field, "must be at most %" PRIu32 " bytes", UINT32_MAX);
+        if (bytes < min)
+                return spec_error_set(err, field, "must be at least %" PRIu32 " bytes", min);
+        *ret = (uint32_t) bytes;
+        return 0;
+}
+
 int spec_json_rate(const cJSON *v, const char *field, uint64_t *ret, SpecError *err) {
         uint64_t Bps;
         int r;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* fault.apply params: the top-level members (id, target, devices, direction, partition, duration) here, netem
- * and match in their own files. */
+/* fault.apply params: the top-level members (id, target, devices, direction, partition, duration) here, netem,
+ * bandwidth and match in their own files. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -214,6 +214,10 @@ static int netem_from_json(const cJSON *v, const char *field, void *userdata, Sp
         return spec_netem_from_json(v, &((FaultSpec *) userdata)->netem, err);
 }
 
+static int bandwidth_from_json(const cJSON *v, const char *field, void *userdata, SpecError *err) {
+        return spec_bandwidth_from_json(v, &((FaultSpec *) userdata)->bandwidth, err);
+}
+
 static int direction_from_json(const cJSON *v, const char *field, void *userdata, SpecError *err) {
         FaultDirection d = fault_direction_from_string(cJSON_IsString(v) ? v->valuestring : NULL);
 
@@ -251,6 +255,7 @@ enum {
         FAULT_MEMBER_TARGET,
         FAULT_MEMBER_DEVICE,
         FAULT_MEMBER_NETEM,
+        FAULT_MEMBER_BANDWIDTH,
         FAULT_MEMBER_MATCH,
         FAULT_MEMBER_DIRECTION,
         FAULT_MEMBER_PARTITION,
@@ -263,6 +268,7 @@ static const SpecMember fault_members[_FAULT_MEMBER_MAX] = {
         [FAULT_MEMBER_TARGET] = { "target", target_from_json },
         [FAULT_MEMBER_DEVICE] = { "device", devices_from_json },
         [FAULT_MEMBER_NETEM] = { "netem", netem_from_json },
+        [FAULT_MEMBER_BANDWIDTH] = { "bandwidth", bandwidth_from_json },
         [FAULT_MEMBER_MATCH] = { "match", match_from_json },
         [FAULT_MEMBER_DIRECTION] = { "direction", direction_from_json },
         [FAULT_MEMBER_PARTITION] = { "partition", partition_from_json },
@@ -271,7 +277,7 @@ static const SpecMember fault_members[_FAULT_MEMBER_MAX] = {
 
 int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
         _cleanup_(fault_spec_done) FaultSpec spec = {};
-        bool have_netem;
+        bool have_netem, have_bandwidth;
         uint64_t seen;
         int r;
 
@@ -290,12 +296,15 @@ int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err) {
         if (!SPEC_MEMBER_SEEN(seen, FAULT_MEMBER_TARGET))
                 return spec_error_set(err, "target", "required: {\"pid\": N}, {\"netns\": \"/path\"}, "
                                       "{\"container\": \"containerd://ID\"} or {\"pod\": \"UID\"}");
-        /* A partition drops what it matches, so netem would never see a packet. */
+        /* A partition drops what it matches, so netem or tbf would never see a packet. */
         have_netem = SPEC_MEMBER_SEEN(seen, FAULT_MEMBER_NETEM);
+        have_bandwidth = SPEC_MEMBER_SEEN(seen, FAULT_MEMBER_BANDWIDTH);
         if (spec.partition && have_netem)
                 return spec_error_set(err, "partition", "cannot be combined with netem");
-        if (!spec.partition && !have_netem)
-                return spec_error_set(err, "netem", "required unless partition is true");
+        if (spec.partition && have_bandwidth)
+                return spec_error_set(err, "partition", "cannot be combined with bandwidth");
+        if (!spec.partition && !have_netem && !have_bandwidth)
+                return spec_error_set(err, "netem", "required unless partition is true or bandwidth is given");
 
         *ret = spec;
         spec = (FaultSpec) {};
@@ -335,10 +344,18 @@ cJSON *fault_spec_to_json(const FaultSpec *spec) {
         if (spec->partition && !cJSON_AddTrueToObject(o, "partition"))
                 goto fail;
 
-        /* A partition has no netem; anything else always has one. */
-        if (spec->netem.set != 0 || !spec->partition) {
+        /* A partition has no netem; anything else has netem, bandwidth or both. */
+        if (spec->netem.set != 0 || (!spec->partition && spec->bandwidth.set == 0)) {
                 n = spec_netem_to_json(&spec->netem);
                 if (!n || !cJSON_AddItemToObject(o, "netem", n)) {
+                        cJSON_Delete(n);
+                        goto fail;
+                }
+        }
+
+        if (spec->bandwidth.set != 0) {
+                n = spec_bandwidth_to_json(&spec->bandwidth);
+                if (!n || !cJSON_AddItemToObject(o, "bandwidth", n)) {
                         cJSON_Delete(n);
                         goto fail;
                 }

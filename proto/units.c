@@ -421,6 +421,38 @@ char *format_rate_Bps(uint64_t Bps, char *buf, size_t len) {
         return buf;
 }
 
+static const struct {
+        const char *name;
+        uint64_t bits;          /* a byte is 8 */
+} size_units[] = {
+        { "", 8 }, { "b", 8 },
+        { "k", 8 << 10 }, { "kb", 8 << 10 }, { "kbit", 1 << 10 },
+        { "m", 8 << 20 }, { "mb", 8 << 20 }, { "mbit", 1 << 20 },
+        { "g", UINT64_C(8) << 30 }, { "gb", UINT64_C(8) << 30 }, { "gbit", 1 << 30 },
+};
+
+int parse_size_bytes(const char *s, uint64_t *ret_bytes) {
+        unsigned __int128 v = 0;
+        const char *p;
+
+        if (!s || !ret_bytes || !is_digit(*s))
+                return -EINVAL;
+        for (p = s; is_digit(*p); p++) {
+                v = v * 10 + (unsigned) (*p - '0');
+                if (v > UINT64_MAX)
+                        return -ERANGE;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(size_units); i++)
+                if (strcasecmp(p, size_units[i].name) == 0) {
+                        v = v * size_units[i].bits / 8;
+                        if (v > UINT64_MAX)
+                                return -ERANGE;
+                        *ret_bytes = (uint64_t) v;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 char *format_rfc3339(int64_t realtime_ns, char *buf, size_t len) {
         struct tm tm;
         time_t sec;

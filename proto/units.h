@@ -30,6 +30,10 @@ int parse_rate_Bps(const char *s, uint64_t *ret_Bps);
  * is too small (RATE_STRING_MAX always fits). */
 char *format_rate_Bps(uint64_t Bps, char *buf, size_t len);
 
+/* tc-style size in bytes (tc's get_size()): a whole number, bare or with b, k/kb (KiB), m/mb (MiB), g/gb (GiB),
+ * kbit, mbit or gbit (the binary multiples, in bits), without regard to case: "10000", "32kb", "1mbit". */
+int parse_size_bytes(const char *s, uint64_t *ret_bytes);
+
 /* RFC 3339 UTC with milliseconds ("2026-11-25T22:43:40.123Z") from CLOCK_REALTIME nanoseconds. Returns buf, or NULL
  * when len is too small (RFC3339_STRING_MAX always fits). */
 char *format_rfc3339(int64_t realtime_ns, char *buf, size_t len);

@@ -25,6 +25,7 @@ enum {
         OPT_DIRECTION,
         OPT_PARTITION,
         OPT_NETEM,      /* OPT_NETEM + i: netem_flags[i] */
+        OPT_SHAPING = OPT_NETEM + 0x100,        /* OPT_SHAPING + i: apply-shaping.c's flag i */
 };
 
 static const char *const netem_flags[][2] = {
@@ -151,7 +152,7 @@ static int params_add_networkchaos(cJSON *params, cJSON *content) {
 #define APPLY_OPTIONS_FIXED 16
 
 int cli_verb_apply(int argc, char **argv) {
-        struct option options[APPLY_OPTIONS_FIXED + ELEMENTSOF(netem_flags) + 1] = {
+        struct option options[APPLY_OPTIONS_FIXED + ELEMENTSOF(netem_flags) + CLI_SHAPING_OPTIONS_MAX + 1] = {
                 CLI_COMMON_LONG_OPTIONS,
                 { "id", required_argument, NULL, OPT_ID },
                 { "pid", required_argument, NULL, OPT_PID },
@@ -166,7 +167,9 @@ int cli_verb_apply(int argc, char **argv) {
                 { "direction", required_argument, NULL, OPT_DIRECTION },
                 { "partition", no_argument, NULL, OPT_PARTITION },
         };
+        static const CliParamsOps ops = { object_member, set_once };
         _cleanup_(cJSON_Deletep) cJSON *params = cJSON_CreateObject();
+        size_t n_shaping;
         const char *file = NULL;
         bool flags = false;
         size_t k = 0;
@@ -176,6 +179,7 @@ int cli_verb_apply(int argc, char **argv) {
                 k++;
         for (size_t i = 0; i < ELEMENTSOF(netem_flags); i++)
                 options[k + i] = (struct option) { netem_flags[i][0], required_argument, NULL, OPT_NETEM + (int) i };
+        n_shaping = cli_shaping_options(options + k + ELEMENTSOF(netem_flags), OPT_SHAPING);
         if (!params)
                 return EXIT_FAIL;
 
@@ -247,6 +251,10 @@ int cli_verb_apply(int argc, char **argv) {
                                 r = set_once(object_member(params, "netem"), m[1], m[0], optarg);
                                 break;
                         }
+                        if (c >= OPT_SHAPING && c < OPT_SHAPING + (int) n_shaping) {
+                                r = cli_shaping_option(c - OPT_SHAPING, optarg, params, &ops);
+                                break;
+                        }
                         r = cli_common_option(c, "apply FLAGS | -f FILE", /* full_help= */ true);
                         if (r != CLI_GO_ON)
                                 return r;
@@ -264,8 +272,8 @@ int cli_verb_apply(int argc, char **argv) {
         if (optind < argc)
                 return cli_usage_error("apply: unexpected argument '%s'", argv[optind]);
         if (!file && !flags)
-                return cli_usage_error("apply: give fault flags (--pid/--netns/--container/--pod, --latency, ... or --partition) or "
-                                       "-f FILE");
+                return cli_usage_error("apply: give fault flags (--pid/--netns/--container/--pod, --latency, ..., "
+                                       "--bandwidth or --partition) or -f FILE");
 
         if (file) {
                 cJSON *content = NULL;

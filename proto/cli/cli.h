@@ -52,3 +52,16 @@ void cli_print_recovered(const cJSON *r);
 
 /* apply.c */
 int cli_verb_apply(int argc, char **argv);
+
+/* apply-shaping.c: bandwidth and the netem flags that are objects or booleans (--ecn, --slot, --loss-model-ge).
+ * The helpers apply.c builds its params with, so that both refuse a flag given twice alike. */
+typedef struct CliParamsOps {
+        cJSON *(*object_member)(cJSON *parent, const char *name);
+        int (*set_once)(cJSON *o, const char *name, const char *flag, const char *value);
+} CliParamsOps;
+
+#define CLI_SHAPING_OPTIONS_MAX 16
+/* Append the shaping flags to dst, with vals base + 0.. . Returns how many. */
+size_t cli_shaping_options(struct option *dst, int base);
+/* Handle shaping flag index (its val - base). Returns 0, -EEXIST after a usage error it printed, -ENOMEM. */
+int cli_shaping_option(int index, const char *arg, cJSON *params, const CliParamsOps *ops);

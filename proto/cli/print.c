@@ -172,17 +172,48 @@ static char *counter_text(const cJSON *counters, const char *name) {
         return strdup(buf);
 }
 
-/* "latency=90ms jitter=10ms loss=25%" from a normalised spec. */
-static char *netem_text(const cJSON *spec) {
-        const cJSON *netem = get(spec, "netem"), *m;
-        Buf t = {};
+/* "latency=90ms jitter=10ms loss=25%" from a normalised spec's netem, "rate=1mbit burst=10000" from its
+ * bandwidth. netem's bare numbers are percents, but for gap and limit; bandwidth's are bytes. */
+static void members_text(Buf *t, const cJSON *o, bool netem) {
+        const cJSON *m;
 
-        cJSON_ArrayForEach(m, netem) {
-                bool percent = cJSON_IsNumber(m) && strcmp(m->string, "gap") != 0 && strcmp(m->string, "limit") != 0;
+        cJSON_ArrayForEach(m, o) {
+                bool percent = netem && cJSON_IsNumber(m) && strcmp(m->string, "gap") != 0 &&
+                               strcmp(m->string, "limit") != 0;
                 _cleanup_free_ char *v = value_to_text(m);
 
-                buf_appendf(&t, "%s%s=%s%s", t.len > 0 ? " " : "", m->string, v ?: "?", percent ? "%" : "");
+                buf_appendf(t, "%s%s=%s%s", t->len > 0 ? " " : "", m->string, v ?: "?", percent ? "%" : "");
         }
+}
+
+static char *netem_text(const cJSON *spec) {
+        Buf t = {};
+
+        members_text(&t, get(spec, "netem"), true);
+        if (t.len == 0)
+                buf_appendf(&t, "-");
+        return buf_take(&t);
+}
+
+static char *bandwidth_text(const cJSON *spec) {
+        Buf t = {};
+
+        members_text(&t, get(spec, "bandwidth"), false);
+        return buf_take(&t);
+}
+
+/* The SPEC column of a list: "partition", the netem members, "bandwidth rate=1mbit ...", or both. */
+static char *spec_text(const cJSON *spec) {
+        _cleanup_free_ char *b = NULL;
+        Buf t = {};
+
+        if (cJSON_IsTrue(get(spec, "partition")))
+                return strdup("partition");
+        if (get(spec, "netem"))
+                members_text(&t, get(spec, "netem"), true);
+        b = bandwidth_text(spec);
+        if (b)
+                buf_appendf(&t, "%sbandwidth %s", t.len > 0 ? " " : "", b);
         if (t.len == 0)
                 buf_appendf(&t, "-");
         return buf_take(&t);
@@ -194,7 +225,8 @@ void cli_print_fault(const cJSON *f) {
         const cJSON *spec = get(f, "spec"), *counters = get(f, "counters");
         _cleanup_free_ char *target = target_text(get(f, "target"), /* brief= */ false),
                             *devices = devices_text(get(f, "devices"), " "),
-                            *match = match_text(spec, FAULT_CIDRS_SHOWN), *netem = netem_text(spec);
+                            *match = match_text(spec, FAULT_CIDRS_SHOWN), *netem = netem_text(spec),
+                            *bandwidth = bandwidth_text(spec);
 
         print_kv("id", get_str(f, "id"));
         print_kv("state", get_str(f, "state"));
@@ -208,8 +240,10 @@ void cli_print_fault(const cJSON *f) {
                 print_kv("duration", get_str(spec, "duration"));
         if (cJSON_IsTrue(get(spec, "partition")))
                 print_kv("partition", "yes: every matched packet is dropped");
-        else
+        else if (get(spec, "netem") || !bandwidth)
                 print_kv("netem", netem);
+        if (bandwidth)
+                print_kv("bandwidth", bandwidth);
         if (cJSON_IsArray(get(spec, "ignored"))) {
                 _cleanup_free_ char *ignored = strings_text(get(spec, "ignored"), ", ", SIZE_MAX);
                 print_kv("ignored", ignored);
@@ -286,8 +320,7 @@ void cli_print_list(const cJSON *result) {
                 cells[i][6] = counter_text(get(f, "counters"), "matched_packets");
                 cells[i][7] = counter_text(get(f, "counters"), "dropped_packets");
                 cells[i][8] = match_text(get(f, "spec"), LIST_CIDRS_SHOWN);
-                cells[i][9] = cJSON_IsTrue(get(get(f, "spec"), "partition")) ? strdup("partition") :
-                                                                                netem_text(get(f, "spec"));
+                cells[i][9] = spec_text(get(f, "spec"));
                 for (int c = 0; c < LIST_COLUMNS; c++)
                         if (cells[i][c] && strlen(cells[i][c]) > width[c])
                                 width[c] = strlen(cells[i][c]);

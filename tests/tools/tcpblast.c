@@ -3,7 +3,7 @@
  * tcpblast: bulk TCP throughput between two test namespaces, for the benchmarks.
  *
  *   tcpblast sink --bind ADDR:PORT [--timeout S] [--cpu N]
- *   tcpblast send --to ADDR:PORT --seconds S [--size BYTES] [--cpu N]
+ *   tcpblast send --to ADDR:PORT --seconds S [--size BYTES] [--sndbuf BYTES] [--cpu N]
  *
  * ADDR is numeric IPv4 or bracketed IPv6 ("192.0.2.2:5201", "[2001:db8::2]:5201").
  *
@@ -11,6 +11,10 @@
  * the accept to the EOF. The sender writes for --seconds, then closes; it prints the same object for what it
  * wrote. It retries the connect for up to CONNECT_RETRY_S while nothing listens yet, so the two can start
  * together, and fails when nothing answers by then.
+ *
+ * --sndbuf caps the sender's socket buffer (SO_SNDBUF, which the kernel doubles). On a shaped path (a 1 Mbit/s
+ * tbf) an autotuned buffer holds megabytes, which take longer to drain after the last write than the sender waits
+ * for the sink's close; the sink's figure counts them either way.
  *
  * --cpu pins the process to one CPU. On a small machine the scheduler otherwise places sender and sink on the same
  * CPU in some runs and on two in others, and the figure jumps by a quarter between runs (2-CPU VM, veth).
@@ -73,7 +77,7 @@ static int parse_seconds(const char *s, double *ret) {
 static int usage(void) {
         fprintf(stderr,
                 "usage: tcpblast sink --bind ADDR:PORT [--timeout S (default 60)] [--cpu N]\n"
-                "       tcpblast send --to ADDR:PORT --seconds S [--size BYTES (131072)] [--cpu N]\n");
+                "       tcpblast send --to ADDR:PORT --seconds S [--size BYTES (131072)] [--sndbuf BYTES] [--cpu N]\n");
         return 2;
 }
 
@@ -207,7 +211,7 @@ static int run_sink(int argc, char **argv) {
 
 /* A connect that waits (bounded) for the sink to start listening, and gives up on a peer that never answers (a
  * partition drops the SYNs). The socket it returns is non-blocking. */
-static int connect_retry(const struct sockaddr_storage *addr, socklen_t addr_len, int *ret_fd) {
+static int connect_retry(const struct sockaddr_storage *addr, socklen_t addr_len, int sndbuf, int *ret_fd) {
         int64_t deadline = now_ns() + CONNECT_RETRY_S * NSEC_PER_SEC;
 
         for (;;) {
@@ -216,6 +220,9 @@ static int connect_retry(const struct sockaddr_storage *addr, socklen_t addr_len
                 int err = 0, k;
 
                 if (fd < 0)
+                        return -errno;
+                /* Before connect(), so the window scale is chosen for it. */
+                if (sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
                         return -errno;
                 if (connect(fd, (const struct sockaddr *) addr, addr_len) < 0) {
                         if (errno != EINPROGRESS)
@@ -242,7 +249,7 @@ static int connect_retry(const struct sockaddr_storage *addr, socklen_t addr_len
 static int run_send(int argc, char **argv) {
         struct sockaddr_storage addr;
         socklen_t addr_len = 0;
-        unsigned long long size = SIZE_DEFAULT, bytes = 0;
+        unsigned long long size = SIZE_DEFAULT, bytes = 0, sndbuf = 0;
         double seconds = 0;
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
@@ -263,6 +270,9 @@ static int run_send(int argc, char **argv) {
                 } else if (strcmp(arg, "--size") == 0 && val) {
                         if (parse_uint(val, SIZE_MAX_, &size) < 0 || size == 0)
                                 return usage();
+                } else if (strcmp(arg, "--sndbuf") == 0 && val) {
+                        if (parse_uint(val, SIZE_MAX_, &sndbuf) < 0 || sndbuf == 0)
+                                return usage();
                 } else if (strcmp(arg, "--cpu") == 0 && val) {
                         if (pin_cpu(val) < 0)
                                 return 2;
@@ -279,7 +289,7 @@ static int run_send(int argc, char **argv) {
         for (size_t i = 0; i < size; i++)
                 buf[i] = (char) (i * 131 + 7);
 
-        k = connect_retry(&addr, addr_len, &fd);
+        k = connect_retry(&addr, addr_len, (int) sndbuf, &fd);
         if (k < 0) {
                 fprintf(stderr, "tcpblast: connect: %s\n", strerror(-k));
                 return 1;

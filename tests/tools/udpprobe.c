@@ -3,13 +3,21 @@
  * udpprobe: a UDP echo server and round-trip prober for the host and kernel test suites.
  *
  *   udpprobe echo  --bind ADDR:PORT [--count-limit N] [--timeout S]
- *   udpprobe probe --to ADDR:PORT [--count N] [--interval MS] [--timeout MS] [--size BYTES] [--json]
+ *   udpprobe probe --to ADDR:PORT [--count N] [--interval MS] [--timeout MS] [--size BYTES] [--tos N] [--json]
  *
  * ADDR is numeric IPv4 or bracketed IPv6 ("192.0.2.1:7", "[2001:db8::1]:7").
  *
  * The prober sends on a fixed schedule and never waits for a reply before the next send, so loss and delay do
  * not stretch the schedule. Replies are matched by sequence number and by a per-run nonce, so a late reply to an
  * earlier run is ignored. A reply that arrives more than --timeout after its own send counts as lost.
+ *
+ * ECN: the echo writes the TOS (IPv4) or traffic class (IPv6) byte its datagram arrived with into the reply, at
+ * offset PROBE_HEADER_SIZE, and the prober counts the replies whose probe arrived marked Congestion Experienced
+ * ("ce_marked"). --tos sets the probes' byte: 2 is ECT(0), ECN-capable. The reply's own byte is never looked at,
+ * so only the probe's way out is measured.
+ *
+ * Loss runs: "loss_runs" is the number of maximal runs of consecutive lost sequence numbers, and
+ * "longest_loss_run" the longest; lost / loss_runs is the mean run, about 1 / (1 - loss) for independent loss.
  *
  * Exit status: 0 on success (loss is reported, not an error), 1 on a socket error, 2 on a usage error.
  * Only libc and libm: CI images build it without the project's libraries.
@@ -41,6 +49,9 @@
 #define PROBE_TIMEOUT_MS_MAX 600000
 #define ECHO_TIMEOUT_S_MAX 86400
 #define RECV_BATCH_MAX 256               /* datagrams drained per wake-up before the schedule is checked again */
+#define PROBE_TOS_OFFSET PROBE_HEADER_SIZE /* where the echo puts the TOS byte the probe arrived with */
+#define ECN_MASK 3
+#define ECN_CE 3
 
 
 /* Host byte order: the echo returns the bytes untouched, and only the prober that wrote them reads them. */
@@ -65,8 +76,36 @@ static int usage(void) {
         fprintf(stderr,
                 "usage: udpprobe echo  --bind ADDR:PORT [--count-limit N] [--timeout S (default 60)]\n"
                 "       udpprobe probe --to ADDR:PORT [--count N (100)] [--interval MS (10)]\n"
-                "                      [--timeout MS (1000)] [--size BYTES (64)] [--json]\n");
+                "                      [--timeout MS (1000)] [--size BYTES (64)] [--tos N (0)] [--json]\n");
         return 2;
+}
+
+/* recvfrom() that also returns the TOS or traffic class byte the datagram arrived with (0 when none came). */
+static ssize_t recv_with_tos(int fd, char *buf, size_t size, struct sockaddr_storage *peer, socklen_t *peer_len,
+                             uint8_t *ret_tos) {
+        char control[CMSG_SPACE(sizeof(int)) * 2];
+        struct iovec iov = { .iov_base = buf, .iov_len = size };
+        struct msghdr msg = {
+                .msg_name = peer, .msg_namelen = *peer_len, .msg_iov = &iov, .msg_iovlen = 1,
+                .msg_control = control, .msg_controllen = sizeof(control),
+        };
+        ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+
+        *ret_tos = 0;
+        if (n < 0)
+                return n;
+        *peer_len = msg.msg_namelen;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+                /* IP_TOS comes as one byte, IPV6_TCLASS as an int. */
+                if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS)
+                        *ret_tos = *CMSG_DATA(c);
+                else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) {
+                        int t;
+                        memcpy(&t, CMSG_DATA(c), sizeof(t));
+                        *ret_tos = (uint8_t) t;
+                }
+        }
+        return n;
 }
 
 static int run_echo(int argc, char **argv) {
@@ -112,12 +151,18 @@ static int run_echo(int argc, char **argv) {
                 fprintf(stderr, "udpprobe: bind: %m\n");
                 return 1;
         }
+        if (addr.ss_family == AF_INET6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &(int) { 1 }, sizeof(int))
+                                       : setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &(int) { 1 }, sizeof(int))) {
+                fprintf(stderr, "udpprobe: IP_RECVTOS: %m\n");
+                return 1;
+        }
 
         deadline = now_ns() + (int64_t) timeout_s * NSEC_PER_SEC;
         while (count_limit == 0 || echoed < count_limit) {
                 struct sockaddr_storage peer;
                 socklen_t peer_len = sizeof(peer);
                 struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                uint8_t tos;
                 int64_t left = deadline - now_ns();
                 ssize_t n;
 
@@ -132,13 +177,15 @@ static int run_echo(int argc, char **argv) {
                 if (!(pfd.revents & POLLIN))
                         continue;
 
-                n = recvfrom(fd, buf, PROBE_SIZE_MAX + 1, MSG_DONTWAIT, (struct sockaddr *) &peer, &peer_len);
+                n = recv_with_tos(fd, buf, PROBE_SIZE_MAX + 1, &peer, &peer_len, &tos);
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EINTR)
                                 continue;
-                        fprintf(stderr, "udpprobe: recvfrom: %m\n");
+                        fprintf(stderr, "udpprobe: recvmsg: %m\n");
                         return 1;
                 }
+                if (n > PROBE_TOS_OFFSET)
+                        buf[PROBE_TOS_OFFSET] = (char) tos;
                 /* A full queue on the way back is loss, which the prober measures; it is not our error. */
                 (void) sendto(fd, buf, (size_t) n, MSG_DONTWAIT, (struct sockaddr *) &peer, peer_len);
                 echoed++;
@@ -167,7 +214,7 @@ struct probe_run {
         int64_t timeout_ns;
         uint8_t *replies;       /* per sequence number: replies seen, saturating */
         double *rtt_ms;         /* per sequence number: round trip of the first reply */
-        uint64_t received, duplicates, reordered;
+        uint64_t received, duplicates, reordered, ce_marked;
         int64_t highest_seq;    /* highest sequence number answered so far, -1 if none */
 };
 
@@ -191,6 +238,8 @@ static void probe_account(struct probe_run *run, const char *buf, ssize_t n, int
         run->replies[h.seq] = 1;
         run->rtt_ms[h.seq] = (double) (now - h.sent_ns) / (double) NSEC_PER_MSEC;
         run->received++;
+        if (n > PROBE_TOS_OFFSET && ((uint8_t) buf[PROBE_TOS_OFFSET] & ECN_MASK) == ECN_CE)
+                run->ce_marked++;
         if ((int64_t) h.seq < run->highest_seq)
                 run->reordered++;
         else
@@ -201,16 +250,26 @@ static void probe_account(struct probe_run *run, const char *buf, ssize_t n, int
 static void probe_report(const struct probe_run *run, double *sorted, bool json) {
         double mean = 0, var = 0;
         size_t n = 0;
+        uint64_t runs = 0, longest = 0, current = 0;
 
-        for (uint32_t i = 0; i < run->count; i++)
-                if (run->replies[i])
+        for (uint32_t i = 0; i < run->count; i++) {
+                if (run->replies[i]) {
                         sorted[n++] = run->rtt_ms[i];
+                        current = 0;
+                        continue;
+                }
+                if (current++ == 0)
+                        runs++;
+                if (current > longest)
+                        longest = current;
+        }
 
         if (json)
                 printf("{\"sent\":%" PRIu32 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64
-                       ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64,
+                       ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64 ",\"ce_marked\":%" PRIu64
+                       ",\"loss_runs\":%" PRIu64 ",\"longest_loss_run\":%" PRIu64,
                        run->count, run->received, (uint64_t) run->count - run->received,
-                       run->duplicates, run->reordered);
+                       run->duplicates, run->reordered, run->ce_marked, runs, longest);
         else
                 printf("sent %" PRIu32 " received %" PRIu64 " lost %" PRIu64 " duplicates %" PRIu64
                        " reordered %" PRIu64,
@@ -248,7 +307,7 @@ static void probe_report(const struct probe_run *run, double *sorted, bool json)
 static int run_probe(int argc, char **argv) {
         struct sockaddr_storage addr;
         socklen_t addr_len = 0;
-        unsigned long long count = 100, interval_ms = 10, timeout_ms = 1000, size = 64;
+        unsigned long long count = 100, interval_ms = 10, timeout_ms = 1000, size = 64, tos = 0;
         bool json = false;
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
@@ -282,6 +341,8 @@ static int run_probe(int argc, char **argv) {
                         r = parse_uint(val, PROBE_TIMEOUT_MS_MAX, &timeout_ms);
                 else if (strcmp(arg, "--size") == 0)
                         r = parse_uint(val, PROBE_SIZE_MAX, &size);
+                else if (strcmp(arg, "--tos") == 0)
+                        r = parse_uint(val, 255, &tos);
                 else
                         return usage();
                 if (r < 0)
@@ -290,8 +351,8 @@ static int run_probe(int argc, char **argv) {
         }
         if (addr_len == 0 || count == 0)
                 return usage();
-        if (size < PROBE_HEADER_SIZE)
-                size = PROBE_HEADER_SIZE;
+        if (size < PROBE_TOS_OFFSET + 1)
+                size = PROBE_TOS_OFFSET + 1;
 
         buf = calloc(1, PROBE_SIZE_MAX + 1);
         replies = calloc(count, sizeof(uint8_t));
@@ -305,6 +366,12 @@ static int run_probe(int argc, char **argv) {
         fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) {
                 fprintf(stderr, "udpprobe: socket: %m\n");
+                return 1;
+        }
+        if (tos && (addr.ss_family == AF_INET6
+                            ? setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &(int) { (int) tos }, sizeof(int))
+                            : setsockopt(fd, IPPROTO_IP, IP_TOS, &(int) { (int) tos }, sizeof(int)))) {
+                fprintf(stderr, "udpprobe: --tos: %m\n");
                 return 1;
         }
         /* Connected, so only the target's replies arrive and its ICMP errors are reported on this socket. */

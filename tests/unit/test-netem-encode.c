@@ -22,8 +22,8 @@
 #include "macro.h"
 #include "netem.h"
 #include "tap.h"
+#include "tc-fixture.h"
 
-#define FIXTURE_DIR "fixtures/netem"
 #define MSG_MAX 65536
 #define MS 1000000LL
 
@@ -39,6 +39,10 @@ typedef struct NetemState {
         uint32_t cell_size;
         const uint8_t *dist;
         size_t dist_len; /* bytes */
+        uint32_t ecn;
+        struct tc_netem_slot slot;
+        bool gemodel;                   /* else random loss (CLG_RANDOM) */
+        struct tc_netem_gemodel ge;
         struct tc_netem_qopt qopt;
         bool has_latency64, has_jitter64;
 } NetemState;
@@ -88,80 +92,35 @@ static const Case cases[] = {
             .distribution = NETEM_DIST_PARETONORMAL, .loss = 2, .loss_corr = 10, .duplicate = 1,
             .duplicate_corr = 5, .corrupt = 0.5, .corrupt_corr = 20, .reorder = 10, .reorder_corr = 40,
             .gap = 3, .rate_Bps = 1000000000 / 8 } },
+        /* h and k are delivery chances (netem-params.h): tc's "1-h" 90% is h 10, its "1-k" 0.5% is k 99.5. */
+        { "loss-gemodel",
+          { .set = NETEM_HAS_LOSS_MODEL,
+            .loss_model = { .set = NETEM_GE_HAS_P | NETEM_GE_HAS_R | NETEM_GE_HAS_H | NETEM_GE_HAS_K,
+                            .p = 2, .r = 20, .h = 10, .k = 99.5 } } },
+        /* tc's defaults: r = 1 - p, h = 0, k = 100 (1-k = 0). */
+        { "loss-gemodel-p", { .set = NETEM_HAS_LOSS_MODEL, .loss_model = { .set = NETEM_GE_HAS_P, .p = 5 } } },
+        { "loss-gemodel-pr",
+          { .set = NETEM_HAS_LOSS_MODEL,
+            .loss_model = { .set = NETEM_GE_HAS_P | NETEM_GE_HAS_R, .p = 1, .r = 30 } } },
+        { "ecn", { .set = NETEM_HAS_LOSS | NETEM_HAS_ECN, .loss = 5, .ecn = true } },
+        { "ecn-gemodel",
+          { .set = NETEM_HAS_LOSS_MODEL | NETEM_HAS_ECN, .ecn = true,
+            .loss_model = { .set = NETEM_GE_HAS_P | NETEM_GE_HAS_R, .p = 2, .r = 20 } } },
+        { "slot",
+          { .set = NETEM_HAS_LATENCY | NETEM_HAS_SLOT, .latency_ns = 10 * MS,
+            .slot = { .set = NETEM_SLOT_HAS_MIN_DELAY | NETEM_SLOT_HAS_MAX_DELAY | NETEM_SLOT_HAS_PACKETS |
+                             NETEM_SLOT_HAS_BYTES,
+                      .min_delay_ns = 5 * MS, .max_delay_ns = 20 * MS, .packets = 4, .bytes = 3000 } } },
+        /* tc's default max is the min. */
+        { "slot-min", { .set = NETEM_HAS_SLOT, .slot = { .set = NETEM_SLOT_HAS_MIN_DELAY, .min_delay_ns = 10 * MS } } },
 };
 
-/* Hex bytes, whitespace separated; lines starting with '#' are comments. Returns the length, or -errno. */
-static int read_fixture(const char *name, uint8_t *buf, size_t size) {
-        char path[256], line[1024];
-        size_t n = 0;
-        FILE *f;
-
-        snprintf(path, sizeof(path), FIXTURE_DIR "/%s.hex", name);
-        f = fopen(path, "re");
-        if (!f) {
-                int r = -errno;
-
-                fprintf(stderr, "%s: %m (the test runs with cwd = tests/unit)\n", path);
-                return r;
-        }
-        while (fgets(line, sizeof(line), f)) {
-                char *p = line, *end;
-
-                if (line[0] == '#')
-                        continue;
-                for (;;) {
-                        unsigned long v = strtoul(p, &end, 16);
-
-                        if (end == p)
-                                break;
-                        if (v > 0xff || n >= size) {
-                                fprintf(stderr, "%s: bad byte, or longer than %zu bytes\n", path, size);
-                                fclose(f);
-                                return -EINVAL;
-                        }
-                        buf[n++] = (uint8_t) v;
-                        p = end;
-                }
-        }
-        fclose(f);
-        return (int) n;
-}
-
-/* True when the attributes in [data, data + len) are well formed and exactly fill it. */
-static bool attrs_fill(const void *data, size_t len) {
-        const struct nlattr *attr;
-
-        mnl_attr_for_each_payload(data, len) {
-        }
-        return (const uint8_t *) attr == (const uint8_t *) data + len;
-}
-
-/* The TCA_OPTIONS of a netem RTM_NEWQDISC, after checking the message's framing. */
+/* The TCA_OPTIONS of a netem RTM_NEWQDISC. */
 static const struct nlattr *find_options(const struct nlmsghdr *nlh, size_t len) {
-        const struct nlattr *attr, *opts = NULL;
-        const char *kind = NULL;
-        size_t hdr = mnl_nlmsg_size(sizeof(struct tcmsg));
+        const struct nlattr *opts = tc_find_options(nlh, len, "netem");
 
-        if (len < hdr || nlh->nlmsg_len != len || nlh->nlmsg_type != RTM_NEWQDISC) {
-                fprintf(stderr, "not a whole RTM_NEWQDISC message\n");
-                return NULL;
-        }
-        if (!attrs_fill((const uint8_t *) nlh + hdr, len - hdr)) {
-                fprintf(stderr, "attributes do not fill the message\n");
-                return NULL;
-        }
-        mnl_attr_for_each(attr, nlh, sizeof(struct tcmsg)) {
-                if (mnl_attr_get_type(attr) == TCA_KIND)
-                        kind = mnl_attr_get_str(attr);
-                else if (mnl_attr_get_type(attr) == TCA_OPTIONS)
-                        opts = attr;
-        }
-        if (!kind || strcmp(kind, "netem") != 0 || !opts) {
-                fprintf(stderr, "no netem TCA_KIND or TCA_OPTIONS\n");
-                return NULL;
-        }
         /* Not a nested attribute: the kernel reads struct tc_netem_qopt from the start of the payload. */
-        if (opts->nla_type & (NLA_F_NESTED | NLA_F_NET_BYTEORDER)) {
+        if (opts && (opts->nla_type & (NLA_F_NESTED | NLA_F_NET_BYTEORDER))) {
                 fprintf(stderr, "TCA_OPTIONS has flags 0x%x\n", opts->nla_type & ~NLA_TYPE_MASK);
                 return NULL;
         }
@@ -177,10 +136,35 @@ static const size_t attr_size[TCA_NETEM_MAX + 1] = {
         [TCA_NETEM_LATENCY64] = sizeof(int64_t),
         [TCA_NETEM_JITTER64] = sizeof(int64_t),
         [TCA_NETEM_DELAY_DIST] = SIZE_MAX, /* any */
+        [TCA_NETEM_LOSS] = SIZE_MAX,       /* nested: checked in decode_loss() */
+        [TCA_NETEM_ECN] = sizeof(uint32_t),
+        [TCA_NETEM_SLOT] = sizeof(struct tc_netem_slot),
 };
 
+/* get_loss_clg(): the model in the nest, here only Gilbert-Elliott, exactly once. */
+static int decode_loss(const struct nlattr *nest, NetemState *s) {
+        const struct nlattr *attr;
+        unsigned n = 0;
+
+        if (!(nest->nla_type & NLA_F_NESTED) ||
+            !tc_attrs_fill(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest))) {
+                fprintf(stderr, "TCA_NETEM_LOSS is not a well-formed nest\n");
+                return -EINVAL;
+        }
+        mnl_attr_for_each_nested(attr, nest) {
+                if (mnl_attr_get_type(attr) != NETEM_LOSS_GE ||
+                    mnl_attr_get_payload_len(attr) != sizeof(struct tc_netem_gemodel) || n++ > 0) {
+                        fprintf(stderr, "unexpected loss model attribute %u\n", mnl_attr_get_type(attr));
+                        return -EINVAL;
+                }
+                memcpy(&s->ge, mnl_attr_get_payload(attr), sizeof(s->ge));
+                s->gemodel = true;
+        }
+        return n == 1 ? 0 : -EINVAL;
+}
+
 /* Decode netem's TCA_OPTIONS the way netem_change() applies it to a new qdisc. Any attribute this encoder
- * never sends (LOSS models, ECN, SLOT, ...) is an error, as is a repeated one or one of the wrong size. */
+ * never sends (4-state loss, SLOT_DIST, ...) is an error, as is a repeated one or one of the wrong size. */
 static int decode(const struct nlattr *opts, NetemState *ret) {
         const uint8_t *payload = mnl_attr_get_payload(opts);
         size_t len = mnl_attr_get_payload_len(opts), qlen = MNL_ALIGN(sizeof(struct tc_netem_qopt));
@@ -195,12 +179,12 @@ static int decode(const struct nlattr *opts, NetemState *ret) {
 
         /* parse_attr(): the attributes start at NLA_ALIGN(sizeof(qopt)). */
         if (len > qlen) {
-                if (!attrs_fill(payload + qlen, len - qlen)) {
+                if (!tc_attrs_fill(payload + qlen, len - qlen)) {
                         fprintf(stderr, "netem attributes do not fill TCA_OPTIONS\n");
                         return -EINVAL;
                 }
                 mnl_attr_for_each_payload((const void *) (payload + qlen), len - qlen) {
-                        uint16_t type = attr->nla_type;
+                        uint16_t type = attr->nla_type & NLA_TYPE_MASK;
 
                         if (type > TCA_NETEM_MAX || !attr_size[type] || tb[type]) {
                                 fprintf(stderr, "unexpected or repeated netem attribute %u\n", type);
@@ -267,6 +251,13 @@ static int decode(const struct nlattr *opts, NetemState *ret) {
         /* The kernel caps jitter to what tabledist() can take. */
         s.jitter_ns = llabs(s.jitter_ns) < NETEM_JITTER_MAX_NS ? llabs(s.jitter_ns) : NETEM_JITTER_MAX_NS;
 
+        if (tb[TCA_NETEM_LOSS] && decode_loss(tb[TCA_NETEM_LOSS], &s) < 0)
+                return -EINVAL;
+        if (tb[TCA_NETEM_ECN])
+                s.ecn = mnl_attr_get_u32(tb[TCA_NETEM_ECN]);
+        if (tb[TCA_NETEM_SLOT])
+                memcpy(&s.slot, mnl_attr_get_payload(tb[TCA_NETEM_SLOT]), sizeof(s.slot));
+
         if (tb[TCA_NETEM_DELAY_DIST]) {
                 s.dist = mnl_attr_get_payload(tb[TCA_NETEM_DELAY_DIST]);
                 s.dist_len = mnl_attr_get_payload_len(tb[TCA_NETEM_DELAY_DIST]);
@@ -277,14 +268,8 @@ static int decode(const struct nlattr *opts, NetemState *ret) {
 }
 
 static size_t build(uint8_t *buf, size_t size, const NetemParams *p, int *ret) {
-        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-        struct tcmsg *tcm;
+        struct nlmsghdr *nlh = tc_qdisc_request(buf);
 
-        nlh->nlmsg_type = RTM_NEWQDISC;
-        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
-        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
-        tcm->tcm_ifindex = 1;
-        tcm->tcm_parent = TC_H_ROOT;
         mnl_attr_put_strz(nlh, TCA_KIND, "netem");
         *ret = netem_fill_options(nlh, size, p);
         return nlh->nlmsg_len;
@@ -306,7 +291,7 @@ static void test_case(const Case *c) {
         size_t our_len;
         int n, r;
 
-        n = read_fixture(c->name, tc_buf, sizeof(tc_buf));
+        n = tc_fixture_read("netem", c->name, tc_buf, sizeof(tc_buf));
         CHECK(n > 0);
         if (n <= 0)
                 return;
@@ -346,6 +331,18 @@ static void test_case(const Case *c) {
         SAME(cell_size);
         SAME(cell_overhead);
         SAME(dist_len);
+        SAME(ecn);
+        SAME(slot.min_delay);
+        SAME(slot.max_delay);
+        SAME(slot.max_packets);
+        SAME(slot.max_bytes);
+        SAME(slot.dist_delay);
+        SAME(slot.dist_jitter);
+        SAME(gemodel);
+        SAME(ge.p);
+        SAME(ge.r);
+        SAME(ge.h);
+        SAME(ge.k1);
         if (tc.dist_len == ours.dist_len && tc.dist_len > 0 && memcmp(tc.dist, ours.dist, tc.dist_len) != 0) {
                 fprintf(stderr, "%s: distribution tables differ\n", c->name);
                 tap_failures++;
@@ -364,12 +361,20 @@ static void test_case(const Case *c) {
 static void test_emsgsize(void) {
         static uint8_t buf[MSG_MAX];
         /* The largest request we can make: every option, a 4096-entry table, and a rate that needs RATE64. */
-        NetemParams largest = cases[ELEMENTSOF(cases) - 1].params; /* kitchen-sink */
+        NetemParams largest = {};
         const NetemParams *p = &largest;
         size_t full, base;
         int r, failures_before = tap_failures;
 
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                if (strcmp(cases[i].name, "kitchen-sink") == 0)
+                        largest = cases[i].params;
+        CHECK(largest.set != 0);
         largest.rate_Bps = UINT64_MAX;
+        largest.set |= NETEM_HAS_LOSS_MODEL | NETEM_HAS_ECN | NETEM_HAS_SLOT;
+        largest.loss_model = (NetemGilbertElliott) { .set = NETEM_GE_HAS_P, .p = 1 };
+        largest.slot = (NetemSlot) { .set = NETEM_SLOT_HAS_MIN_DELAY, .min_delay_ns = MS };
+        largest.ecn = true;
         full = build(buf, sizeof(buf), p, &r);
         CHECK_EQ_INT(r, 0);
         base = mnl_nlmsg_size(sizeof(struct tcmsg)) + MNL_ATTR_HDRLEN + MNL_ALIGN(sizeof("netem"));

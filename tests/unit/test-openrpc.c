@@ -113,6 +113,7 @@ static bool rejected_as_unknown(const char *json, const char *field) {
 static void test_apply_members(const cJSON *doc) {
         const cJSON *methods = cJSON_GetObjectItem(doc, "methods"), *m, *p, *props, *prop;
         char json[512], field[128];
+        unsigned n_members = 0;
 
         cJSON_ArrayForEach(m, methods) {
                 if (strcmp(cJSON_GetObjectItem(m, "name")->valuestring, "fault.apply") != 0)
@@ -125,21 +126,25 @@ static void test_apply_members(const cJSON *doc) {
                                 fprintf(stderr, "documented param %s is unknown to the parser\n", name);
                                 tap_failures++;
                         }
-                        if (strcmp(name, "netem") == 0) {
+                        /* And each documented member of the objects whose members the parser walks. */
+                        if (strcmp(name, "netem") == 0 || strcmp(name, "bandwidth") == 0) {
                                 props = cJSON_GetObjectItem(deref(doc, cJSON_GetObjectItem(p, "schema")), "properties");
                                 CHECK(props != NULL);
                                 cJSON_ArrayForEach(prop, props) {
-                                        snprintf(json, sizeof(json),
-                                                 "{\"target\":{\"pid\":1},\"netem\":{\"%s\":null}}", prop->string);
-                                        snprintf(field, sizeof(field), "netem.%s", prop->string);
+                                        snprintf(json, sizeof(json), "{\"target\":{\"pid\":1},\"%s\":{\"%s\":null}}",
+                                                 name, prop->string);
+                                        snprintf(field, sizeof(field), "%s.%s", name, prop->string);
                                         if (rejected_as_unknown(json, field)) {
                                                 fprintf(stderr, "documented %s is unknown to the parser\n", field);
                                                 tap_failures++;
                                         }
+                                        n_members++;
                                 }
                         }
                 }
         }
+        /* netem's 18 members and bandwidth's 5, at least: the walk above found the schemas. */
+        CHECK(n_members >= 23);
         /* Each member of each documented target form is one the parser knows. */
         {
                 const cJSON *schemas = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "components"), "schemas"), *form;
@@ -162,6 +167,7 @@ static void test_apply_members(const cJSON *doc) {
         CHECK(rejected_as_unknown("{\"target\":{\"uid\":null},\"partition\":true}", "target.uid"));
         CHECK(rejected_as_unknown("{\"target\":{\"pid\":1},\"netem\":{\"latncy\":\"1ms\"}}", "netem.latncy"));
         CHECK(rejected_as_unknown("{\"bogus\":1}", "bogus"));
+        CHECK(rejected_as_unknown("{\"target\":{\"pid\":1},\"bandwidth\":{\"burts\":1}}", "bandwidth.burts"));
 }
 
 int main(void) {
