@@ -6,6 +6,7 @@
  * reported under the NetworkChaos field it came from. docs/chaos-mesh.md is the table below, in prose.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +47,17 @@ static NcAction nc_action_from_string(const char *s) {
 /* A member of a NetworkChaos section and the native member it becomes. Values go across as they are (Chaos Mesh's
  * strings "90ms", "25", "1mbps" are what the native decoder takes); an empty string, which Chaos Mesh's Go structs
  * write for an unset optional field, counts as absent. */
+typedef enum NcConvert {
+        NC_AS_IS,
+        NC_ZERO_ABSENT,                 /* a Go uint32 Chaos Mesh always writes: 0 means not set */
+        NC_BYTES_PER_SEC,               /* ditto, and an integer rate in bytes per second: "<n>bps" natively */
+} NcConvert;
+
 typedef struct NcField {
         const char *name;
         const char *native;             /* "netem.latency"; NULL: a nested section (delay.reorder) */
         const struct NcField *nested;
+        NcConvert convert;
 } NcField;
 
 static const NcField reorder_fields[] = {
@@ -93,10 +101,10 @@ static const NcField rate_fields[] = {
 /* tc's tbf words: Chaos Mesh's "buffer" is the bucket, which chaoslet (like tc's "burst") calls burst. */
 static const NcField bandwidth_fields[] = {
         { "rate", "bandwidth.rate" },
-        { "limit", "bandwidth.limit" },
-        { "buffer", "bandwidth.burst" },
-        { "peakrate", "bandwidth.peakrate" },
-        { "minburst", "bandwidth.minburst" },
+        { "limit", "bandwidth.limit", NULL, NC_ZERO_ABSENT },
+        { "buffer", "bandwidth.burst", NULL, NC_ZERO_ABSENT },
+        { "peakrate", "bandwidth.peakrate", NULL, NC_BYTES_PER_SEC },
+        { "minburst", "bandwidth.minburst", NULL, NC_ZERO_ABSENT },
         {},
 };
 
@@ -178,6 +186,21 @@ static int nc_put(NcTranslation *t, const char *native, const cJSON *v, const ch
         return 0;
 }
 
+/* An integer in bytes per second, as tc writes it ("125000bps"); the native decoder checks the rest. */
+static int nc_put_rate(NcTranslation *t, const char *native, const cJSON *v, const char *field, SpecError *err) {
+        char buf[48];
+        cJSON *s;
+        int r;
+
+        if (v->valuedouble < 0 || v->valuedouble > 1e19 || v->valuedouble != (double) (uint64_t) v->valuedouble)
+                return spec_error_set(err, field, "must be a whole number of bytes per second");
+        snprintf(buf, sizeof buf, "%" PRIu64 "bps", (uint64_t) v->valuedouble);
+        s = cJSON_CreateString(buf);
+        r = s ? nc_put(t, native, s, field, err) : -ENOMEM;
+        cJSON_Delete(s);
+        return r;
+}
+
 static bool nc_empty(const cJSON *v) {
         return cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0');
 }
@@ -199,9 +222,14 @@ static int nc_section(NcTranslation *t, const cJSON *o, const NcField *fields, c
                 if (r < 0)
                         return r;
                 seen |= UINT64_C(1) << i;
-                if (nc_empty(c))
+                if (nc_empty(c) || (f->convert != NC_AS_IS && cJSON_IsNumber(c) && c->valuedouble == 0))
                         continue;
-                r = f->nested ? nc_section(t, c, f->nested, field, err) : nc_put(t, f->native, c, field, err);
+                if (f->convert == NC_BYTES_PER_SEC && cJSON_IsNumber(c))
+                        r = nc_put_rate(t, f->native, c, field, err);
+                else if (f->nested)
+                        r = nc_section(t, c, f->nested, field, err);
+                else
+                        r = nc_put(t, f->native, c, field, err);
                 if (r < 0)
                         return r;
         }

@@ -148,35 +148,34 @@ static int params_add_networkchaos(cJSON *params, cJSON *content) {
         return EXIT_OK;
 }
 
-/* The options above the netem flags, with room to spare; cli_verb_apply() appends netem_flags after the last. */
-#define APPLY_OPTIONS_FIXED 16
+/* The options before the netem and shaping flags, which cli_verb_apply() appends. */
+static const struct option apply_options[] = {
+        CLI_COMMON_LONG_OPTIONS,
+        { "id", required_argument, NULL, OPT_ID },
+        { "pid", required_argument, NULL, OPT_PID },
+        { "netns", required_argument, NULL, OPT_NETNS },
+        { "container", required_argument, NULL, OPT_CONTAINER },
+        { "pod", required_argument, NULL, OPT_POD },
+        { "device", required_argument, NULL, OPT_DEVICE },
+        { "duration", required_argument, NULL, OPT_DURATION },
+        { "cidr", required_argument, NULL, OPT_CIDR },
+        { "port", required_argument, NULL, OPT_PORT },
+        { "protocol", required_argument, NULL, OPT_PROTOCOL },
+        { "direction", required_argument, NULL, OPT_DIRECTION },
+        { "partition", no_argument, NULL, OPT_PARTITION },
+};
 
 int cli_verb_apply(int argc, char **argv) {
-        struct option options[APPLY_OPTIONS_FIXED + ELEMENTSOF(netem_flags) + CLI_SHAPING_OPTIONS_MAX + 1] = {
-                CLI_COMMON_LONG_OPTIONS,
-                { "id", required_argument, NULL, OPT_ID },
-                { "pid", required_argument, NULL, OPT_PID },
-                { "netns", required_argument, NULL, OPT_NETNS },
-                { "container", required_argument, NULL, OPT_CONTAINER },
-                { "pod", required_argument, NULL, OPT_POD },
-                { "device", required_argument, NULL, OPT_DEVICE },
-                { "duration", required_argument, NULL, OPT_DURATION },
-                { "cidr", required_argument, NULL, OPT_CIDR },
-                { "port", required_argument, NULL, OPT_PORT },
-                { "protocol", required_argument, NULL, OPT_PROTOCOL },
-                { "direction", required_argument, NULL, OPT_DIRECTION },
-                { "partition", no_argument, NULL, OPT_PARTITION },
-        };
+        struct option options[ELEMENTSOF(apply_options) + ELEMENTSOF(netem_flags) + CLI_SHAPING_OPTIONS_MAX + 1] = {};
         static const CliParamsOps ops = { object_member, set_once };
         _cleanup_(cJSON_Deletep) cJSON *params = cJSON_CreateObject();
         size_t n_shaping;
         const char *file = NULL;
         bool flags = false;
-        size_t k = 0;
+        size_t k = ELEMENTSOF(apply_options);
         int c, r;
 
-        while (options[k].name)
-                k++;
+        memcpy(options, apply_options, sizeof apply_options);
         for (size_t i = 0; i < ELEMENTSOF(netem_flags); i++)
                 options[k + i] = (struct option) { netem_flags[i][0], required_argument, NULL, OPT_NETEM + (int) i };
         n_shaping = cli_shaping_options(options + k + ELEMENTSOF(netem_flags), OPT_SHAPING);

@@ -10,7 +10,7 @@
 #include "spec.h"
 #include "tap.h"
 
-#define ROWS_MIN 20
+#define ROWS_MIN 27
 
 /* A section's required member, to make a spec the row's field can sit in. */
 static const struct {
@@ -22,6 +22,7 @@ static const struct {
         { "duplicate", "duplicate", "duplicate", "{\"duplicate\":\"1\"}" },
         { "corrupt", "corrupt", "corrupt", "{\"corrupt\":\"1\"}" },
         { "rate", "rate", "rate", "{\"rate\":\"1mbit\"}" },
+        { "bandwidth", "bandwidth", "bandwidth", "{\"rate\":\"1mbit\",\"peakrate\":\"100mbit\"}" },
 };
 
 /* Set the value at a dotted path ("delay.reorder.gap") inside o, creating the objects on the way. */
