@@ -39,6 +39,11 @@ typedef struct SpecMember {
 int spec_members_from_json(const cJSON *o, const char *prefix, const SpecMember *members, size_t n_members,
                            void *userdata, uint64_t *ret_seen, SpecError *err);
 
+/* A small object of its own (netem.slot, a loss model): its members by spec_members_from_json(), and members[0]
+ * required, with why it is needed as the error's reason. */
+int spec_object_from_json(const cJSON *v, const char *field, const SpecMember *members, size_t n_members,
+                          void *userdata, const char *required_reason, uint64_t *ret_seen, SpecError *err);
+
 /* The values of fault.apply, in the JSON forms chaoslet.openrpc.json documents. Each names field in its errors and
  * leaves *ret untouched on failure. */
 int spec_json_duration(const cJSON *v, const char *field, int64_t *ret_ns, SpecError *err);

@@ -40,14 +40,11 @@ static int gilbert_elliott_from_json(const cJSON *v, void *userdata, SpecError *
         uint64_t seen;
         int r;
 
-        if (!cJSON_IsObject(v))
-                return spec_error_set(err, GE_FIELD, "must be an object with at least \"p\"");
-        r = spec_members_from_json(v, GE_FIELD, ge_members, ELEMENTSOF(ge_members), &ge, &seen, err);
+        r = spec_object_from_json(v, GE_FIELD, ge_members, ELEMENTSOF(ge_members), &ge,
+                                  "the chance (percent) of going from Good to Bad", &seen, err);
         if (r < 0)
                 return r;
         ge.set = (uint32_t) seen;
-        if (!(ge.set & NETEM_GE_HAS_P))
-                return spec_error_set(err, GE_FIELD ".p", "required: the chance (percent) of going from Good to Bad");
         *(NetemGilbertElliott *) userdata = ge;
         return 0;
 }
@@ -104,14 +101,11 @@ static int slot_from_json(const cJSON *v, const char *field, NetemSlot *ret, Spe
         uint64_t seen;
         int r;
 
-        if (!cJSON_IsObject(v))
-                return spec_error_set(err, field, "must be an object with at least \"min_delay\"");
-        r = spec_members_from_json(v, field, slot_members, ELEMENTSOF(slot_members), &slot, &seen, err);
+        r = spec_object_from_json(v, field, slot_members, ELEMENTSOF(slot_members), &slot,
+                                  "the shortest time between two slots", &seen, err);
         if (r < 0)
                 return r;
         slot.set = (uint32_t) seen;
-        if (!(slot.set & NETEM_SLOT_HAS_MIN_DELAY))
-                return spec_error_set(err, "netem.slot.min_delay", "required: the shortest time between two slots");
         if ((slot.set & NETEM_SLOT_HAS_MAX_DELAY) && slot.max_delay_ns < slot.min_delay_ns)
                 return spec_error_set(err, "netem.slot.max_delay", "must be at least netem.slot.min_delay");
         if (slot.min_delay_ns == 0 && slot.max_delay_ns == 0)

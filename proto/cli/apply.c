@@ -10,40 +10,48 @@
 #include "buf.h"
 #include "cli.h"
 
-/* apply: flag -> member of the params. */
+/* apply's flags beyond the common ones. */
 enum {
-        OPT_ID = 0x100,
-        OPT_PID,
-        OPT_NETNS,
-        OPT_CONTAINER,
-        OPT_POD,
-        OPT_DEVICE,
-        OPT_DURATION,
-        OPT_CIDR,
-        OPT_PORT,
-        OPT_PROTOCOL,
-        OPT_DIRECTION,
+        OPT_PID = 0x100,
         OPT_PARTITION,
-        OPT_NETEM,      /* OPT_NETEM + i: netem_flags[i] */
-        OPT_SHAPING = OPT_NETEM + 0x100,        /* OPT_SHAPING + i: apply-shaping.c's flag i */
+        OPT_MEMBER,     /* OPT_MEMBER + i: member_flags[i] */
+        OPT_SHAPING = OPT_MEMBER + 0x100,       /* OPT_SHAPING + i: apply-shaping.c's flag i */
 };
 
-static const char *const netem_flags[][2] = {
-        { "latency", "latency" },
-        { "jitter", "jitter" },
-        { "correlation", "correlation" },
-        { "distribution", "distribution" },
-        { "loss", "loss" },
-        { "loss-correlation", "loss_correlation" },
-        { "duplicate", "duplicate" },
-        { "duplicate-correlation", "duplicate_correlation" },
-        { "corrupt", "corrupt" },
-        { "corrupt-correlation", "corrupt_correlation" },
-        { "reorder", "reorder" },
-        { "reorder-correlation", "reorder_correlation" },
-        { "gap", "gap" },
-        { "rate", "rate" },
-        { "limit", "limit" },
+/* The flags whose argument goes, as given, to a member of the params: the agent checks and normalises each
+ * ("containerd://ID" or the bare ID, a pod UID with dashes or underscores, ports as "80" or "8000-8100") and says
+ * which member was wrong. */
+static const struct {
+        const char *flag;
+        const char *object;     /* the member's object; NULL: the params themselves */
+        const char *member;
+        bool repeatable;        /* each use appends to an array, rather than the flag being allowed once */
+} member_flags[] = {
+        { "id", NULL, "id", false },
+        { "netns", "target", "netns", false },
+        { "container", "target", "container", false },
+        { "pod", "target", "pod", false },
+        { "device", NULL, "device", true },
+        { "duration", NULL, "duration", false },
+        { "cidr", "match", "cidrs", true },
+        { "port", "match", "ports", true },
+        { "protocol", "match", "protocol", false },
+        { "direction", NULL, "direction", false },
+        { "latency", "netem", "latency", false },
+        { "jitter", "netem", "jitter", false },
+        { "correlation", "netem", "correlation", false },
+        { "distribution", "netem", "distribution", false },
+        { "loss", "netem", "loss", false },
+        { "loss-correlation", "netem", "loss_correlation", false },
+        { "duplicate", "netem", "duplicate", false },
+        { "duplicate-correlation", "netem", "duplicate_correlation", false },
+        { "corrupt", "netem", "corrupt", false },
+        { "corrupt-correlation", "netem", "corrupt_correlation", false },
+        { "reorder", "netem", "reorder", false },
+        { "reorder-correlation", "netem", "reorder_correlation", false },
+        { "gap", "netem", "gap", false },
+        { "rate", "netem", "rate", false },
+        { "limit", "netem", "limit", false },
 };
 
 static cJSON *object_member(cJSON *parent, const char *name) {
@@ -148,25 +156,24 @@ static int params_add_networkchaos(cJSON *params, cJSON *content) {
         return EXIT_OK;
 }
 
-/* The options before the netem and shaping flags, which cli_verb_apply() appends. */
+/* The options before the member and shaping flags, which cli_verb_apply() appends. */
 static const struct option apply_options[] = {
         CLI_COMMON_LONG_OPTIONS,
-        { "id", required_argument, NULL, OPT_ID },
         { "pid", required_argument, NULL, OPT_PID },
-        { "netns", required_argument, NULL, OPT_NETNS },
-        { "container", required_argument, NULL, OPT_CONTAINER },
-        { "pod", required_argument, NULL, OPT_POD },
-        { "device", required_argument, NULL, OPT_DEVICE },
-        { "duration", required_argument, NULL, OPT_DURATION },
-        { "cidr", required_argument, NULL, OPT_CIDR },
-        { "port", required_argument, NULL, OPT_PORT },
-        { "protocol", required_argument, NULL, OPT_PROTOCOL },
-        { "direction", required_argument, NULL, OPT_DIRECTION },
         { "partition", no_argument, NULL, OPT_PARTITION },
 };
 
+/* One member flag: its argument into its member. */
+static int member_flag(cJSON *params, size_t i, const char *value) {
+        cJSON *o = member_flags[i].object ? object_member(params, member_flags[i].object) : params;
+
+        if (member_flags[i].repeatable)
+                return append_string(o, member_flags[i].member, value);
+        return set_once(o, member_flags[i].member, member_flags[i].flag, value);
+}
+
 int cli_verb_apply(int argc, char **argv) {
-        struct option options[ELEMENTSOF(apply_options) + ELEMENTSOF(netem_flags) + CLI_SHAPING_OPTIONS_MAX + 1] = {};
+        struct option options[ELEMENTSOF(apply_options) + ELEMENTSOF(member_flags) + CLI_SHAPING_OPTIONS_MAX + 1] = {};
         static const CliParamsOps ops = { object_member, set_once };
         _cleanup_(cJSON_Deletep) cJSON *params = cJSON_CreateObject();
         size_t n_shaping;
@@ -176,9 +183,9 @@ int cli_verb_apply(int argc, char **argv) {
         int c, r;
 
         memcpy(options, apply_options, sizeof apply_options);
-        for (size_t i = 0; i < ELEMENTSOF(netem_flags); i++)
-                options[k + i] = (struct option) { netem_flags[i][0], required_argument, NULL, OPT_NETEM + (int) i };
-        n_shaping = cli_shaping_options(options + k + ELEMENTSOF(netem_flags), OPT_SHAPING);
+        for (size_t i = 0; i < ELEMENTSOF(member_flags); i++)
+                options[k + i] = (struct option) { member_flags[i].flag, required_argument, NULL, OPT_MEMBER + (int) i };
+        n_shaping = cli_shaping_options(options + k + ELEMENTSOF(member_flags), OPT_SHAPING);
         if (!params)
                 return EXIT_FAIL;
 
@@ -191,9 +198,6 @@ int cli_verb_apply(int argc, char **argv) {
                                 return cli_usage_error("-f given twice");
                         file = optarg;
                         continue;
-                case OPT_ID:
-                        r = set_once(params, "id", "id", optarg);
-                        break;
                 case OPT_PID: {
                         char *end;
                         long long pid;
@@ -210,44 +214,13 @@ int cli_verb_apply(int argc, char **argv) {
                         r = cJSON_AddNumberToObject(t, "pid", (double) pid) ? 0 : -ENOMEM;
                         break;
                 }
-                case OPT_NETNS:
-                        r = set_once(object_member(params, "target"), "netns", "netns", optarg);
-                        break;
-                /* As given: the agent checks and normalises them ("containerd://ID" or the bare ID; a pod UID
-                 * with dashes or underscores), and says which member was wrong. */
-                case OPT_CONTAINER:
-                        r = set_once(object_member(params, "target"), "container", "container", optarg);
-                        break;
-                case OPT_POD:
-                        r = set_once(object_member(params, "target"), "pod", "pod", optarg);
-                        break;
-                case OPT_DEVICE:
-                        r = append_string(params, "device", optarg);
-                        break;
-                case OPT_DURATION:
-                        r = set_once(params, "duration", "duration", optarg);
-                        break;
-                /* Ports go as strings, as given: the agent takes "80" and "8000-8100" alike. */
-                case OPT_CIDR:
-                        r = append_string(object_member(params, "match"), "cidrs", optarg);
-                        break;
-                case OPT_PORT:
-                        r = append_string(object_member(params, "match"), "ports", optarg);
-                        break;
-                case OPT_PROTOCOL:
-                        r = set_once(object_member(params, "match"), "protocol", "protocol", optarg);
-                        break;
-                case OPT_DIRECTION:
-                        r = set_once(params, "direction", "direction", optarg);
-                        break;
                 case OPT_PARTITION:
                         if (!cJSON_HasObjectItem(params, "partition"))
                                 r = cJSON_AddTrueToObject(params, "partition") ? 0 : -ENOMEM;
                         break;
                 default:
-                        if (c >= OPT_NETEM && c < OPT_NETEM + (int) ELEMENTSOF(netem_flags)) {
-                                const char *const *m = netem_flags[c - OPT_NETEM];
-                                r = set_once(object_member(params, "netem"), m[1], m[0], optarg);
+                        if (c >= OPT_MEMBER && c < OPT_MEMBER + (int) ELEMENTSOF(member_flags)) {
+                                r = member_flag(params, (size_t) (c - OPT_MEMBER), optarg);
                                 break;
                         }
                         if (c >= OPT_SHAPING && c < OPT_SHAPING + (int) n_shaping) {
