@@ -208,9 +208,12 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
 static int host_netns_check(Registry *r, const FaultSpec *spec, const TargetFound *found, Fault *f, RpcError *err) {
         char path[CGROUP_PATH_MAX];
         unsigned level = 0;
+        bool host = false;
         int k;
 
-        if (f->netns.dev != r->host_netns.dev || f->netns.ino != r->host_netns.ino)
+        for (size_t i = 0; i < r->n_host_netns; i++)
+                host = host || (f->netns.dev == r->host_netns[i].dev && f->netns.ino == r->host_netns[i].ino);
+        if (!host)
                 return 0;
         if (!r->allow_host_netns)
                 return agent_fail_field(err, -EPERM, RPC_NOT_PERMITTED, "The target is in the node's network namespace",
@@ -495,9 +498,17 @@ int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *fea
                 .max_duration_ns = max_duration_ns,
         };
         r->nsid_fd = -EBADF;
-        /* The node's namespace is the agent's own (a DaemonSet with hostNetwork, or a host service). */
-        if (netns_open_pid(getpid(), &fd, &r->host_netns) >= 0)
+        /* The node's namespace: the agent's own as a host service, PID 1's in the DaemonSet (hostPID, not
+         * hostNetwork). Both are refused as targets; on a node they are usually one. */
+        for (pid_t pid = getpid(), i = 0; i < 2; pid = 1, i++) {
+                NetnsId id;
+
+                if (netns_open_pid(pid, &fd, &id) < 0)
+                        continue;
                 safe_close(fd);
+                if (r->n_host_netns == 0 || id.dev != r->host_netns[0].dev || id.ino != r->host_netns[0].ino)
+                        r->host_netns[r->n_host_netns++] = id;
+        }
         r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         if (r->timer_fd < 0)
                 return negative_errno();

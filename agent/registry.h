@@ -70,7 +70,9 @@ typedef struct Registry {
         uint64_t next_order;
         int timer_fd;
         Rtnl *home;                     /* rtnetlink in the agent's own namespace (nsids) */
-        NetnsId host_netns;             /* the agent's own namespace: the node's */
+        NetnsId host_netns[2];          /* the node's namespace: the agent's own, and PID 1's (the DaemonSet runs
+                                         * with hostPID but not hostNetwork) */
+        size_t n_host_netns;
         bool allow_host_netns;          /* chaosletd --allow-host-netns */
         int nsid_fd;                    /* RTNLGRP_NSID listener: namespaces being destroyed */
         uint8_t counter_keys[CLASSIFIER_COUNTERS_MAX / 8];

@@ -105,3 +105,30 @@ out=$(tc qdisc show dev to-h; tc filter show dev to-h)
 grep -q 'c4a0\|chaoslet' <<<"$out" && fail "chaoslet left something on to-h: $out"
 echo "ok: nothing of chaoslet's left on to-h"
 agent_stop || fail "chaosletd did not exit 0 on SIGTERM"
+
+# --- as the DaemonSet runs it: hostPID, but in a network namespace of its own -----------------------------------
+# The node's namespace is then PID 1's, not the agent's: refused all the same.
+node_tc() { tc qdisc show; tc class show dev to-h; tc filter show dev to-h; }
+tc_before=$(node_tc)
+ns_setup_pair ds peer 192.0.2.81/24 192.0.2.82/24
+ds_socket=$AGENT_DIR/ds.sock
+# `ip netns exec` execs the agent, so $! is the agent itself.
+ip netns exec "$(ns_name ds)" "$CHAOSLETD" --socket "$ds_socket" 2>"$AGENT_DIR/ds.log" &
+ds_pid=$!
+at_exit kill -TERM "$ds_pid"
+for _ in $(seq 100); do
+        "$CHAOSLET" --socket "$ds_socket" info >/dev/null 2>&1 && break
+        sleep 0.05
+done
+err=$("$CHAOSLET" --socket "$ds_socket" apply --pod "$PUID" --device to-h --latency 90ms 2>&1 || true)
+grep -q '^error -32004: .*(field: target: .*--allow-host-netns' <<<"$err" ||
+        fail "an agent in its own namespace let a target in PID 1's through: $err"
+echo "ok: an agent in a namespace of its own refuses the node's (PID 1's): $err"
+# A pod's namespace is an ordinary target for it.
+out=$("$CHAOSLET" --socket "$ds_socket" --json apply --id pod --netns "/run/netns/$(ns_name peer)" --latency 5ms)
+assert_eq "$(jq -r .state <<<"$out")" active "a fault in a pod's namespace, from an agent in a namespace of its own"
+"$CHAOSLET" --socket "$ds_socket" recover pod >/dev/null
+assert_eq "$(node_tc)" "$tc_before" "the node's tc after the DaemonSet-like agent"
+kill -TERM "$ds_pid"
+wait "$ds_pid" || fail "the DaemonSet-like agent did not exit 0: $(cat "$AGENT_DIR/ds.log")"
+echo PASS
