@@ -565,6 +565,8 @@ cJSON *fault_to_json(Registry *r, const Fault *f) {
         cJSON_AddStringToObject(o, "applied_at", format_rfc3339(f->applied_at_ns, buf, sizeof(buf)));
         cJSON_AddStringToObject(o, "expires_at", format_rfc3339(f->expires_at_ns, buf, sizeof(buf)));
         cJSON_AddItemToObject(o, "spec", fault_spec_to_json(&f->spec));
+        if (f->spec.ignored)
+                cJSON_AddItemToObject(o, "ignored", fault_spec_ignored_to_json(&f->spec));
         /* Always there, so clients need no special case: zeros if the map cannot be read. */
         if (classifier_counters_read(r->classifier, f->counter_key, &c) < 0)
                 c = (struct classifier_counters) {};

@@ -368,23 +368,27 @@ cJSON *fault_spec_to_json(const FaultSpec *spec) {
                         goto fail;
         }
 
-        /* What a NetworkChaos spec said that the orchestrator, not chaoslet, acts on. */
-        if (spec->ignored) {
-                cJSON *a = cJSON_AddArrayToObject(o, "ignored");
-
-                if (!a)
-                        goto fail;
-                STRV_FOREACH(m, spec->ignored) {
-                        char path[SPEC_FIELD_MAX];
-
-                        snprintf(path, sizeof path, "networkchaos.%s", *m);
-                        if (spec_json_array_add(a, cJSON_CreateString(path)) < 0)
-                                goto fail;
-                }
-        }
         return o;
 
 fail:
         cJSON_Delete(o);
         return NULL;
+}
+
+cJSON *fault_spec_ignored_to_json(const FaultSpec *spec) {
+        cJSON *a;
+
+        if (!spec->ignored)
+                return NULL;
+        a = cJSON_CreateArray();
+        STRV_FOREACH(m, spec->ignored) {
+                char path[SPEC_FIELD_MAX];
+
+                snprintf(path, sizeof path, "networkchaos.%s", *m);
+                if (!a || spec_json_array_add(a, cJSON_CreateString(path)) < 0) {
+                        cJSON_Delete(a);
+                        return NULL;
+                }
+        }
+        return a;
 }

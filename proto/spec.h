@@ -21,5 +21,9 @@ int fault_spec_from_json(const cJSON *params, FaultSpec *ret, SpecError *err);
  * and id are not part of it. */
 cJSON *fault_spec_to_json(const FaultSpec *spec);
 
+/* The members a NetworkChaos spec had that chaoslet accepted and ignored, as paths ("networkchaos.selector"); NULL
+ * for a native spec. Kept out of the normal form, which decodes back to the same spec. */
+cJSON *fault_spec_ignored_to_json(const FaultSpec *spec);
+
 /* Field-path helpers shared by the params decoders. */
 int spec_error_set(SpecError *err, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -244,8 +244,8 @@ void cli_print_fault(const cJSON *f) {
                 print_kv("netem", netem);
         if (bandwidth)
                 print_kv("bandwidth", bandwidth);
-        if (cJSON_IsArray(get(spec, "ignored"))) {
-                _cleanup_free_ char *ignored = strings_text(get(spec, "ignored"), ", ", SIZE_MAX);
+        if (cJSON_IsArray(get(f, "ignored"))) {
+                _cleanup_free_ char *ignored = strings_text(get(f, "ignored"), ", ", SIZE_MAX);
                 print_kv("ignored", ignored);
         }
         if (cJSON_IsObject(counters)) {

@@ -56,7 +56,7 @@ JSON
 out=$(cl apply --netns "/run/netns/$A" --id nc-delay -f "$nc")
 assert_eq "$(jq -r .spec.netem.latency <<<"$out")" 90ms "mapped latency"
 assert_eq "$(jq -r .spec.duration <<<"$out")" 3m "mapped duration"
-assert_eq "$(jq -r '.spec.ignored | join(",")' <<<"$out")" networkchaos.mode,networkchaos.selector "ignored members"
+assert_eq "$(jq -r '.ignored | join(",")' <<<"$out")" networkchaos.mode,networkchaos.selector "ignored members"
 "$CHAOSLET" --socket "$AGENT_SOCKET" get nc-delay | grep -qE '^ignored +networkchaos.mode, networkchaos.selector$' ||
         fail "chaoslet get does not show what was ignored"
 m=$(median_ms a 192.0.2.2:7 100)

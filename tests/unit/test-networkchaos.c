@@ -95,6 +95,9 @@ static void check_row(const char *nc_field, const char *value, const char *nativ
                 tap_failures++;
         } else {
                 out = fault_spec_to_json(&spec);
+                /* A fault shows what was ignored beside its spec, which stays a native, decodable one. */
+                if (spec.ignored)
+                        cJSON_AddItemToObject(out, "ignored", fault_spec_ignored_to_json(&spec));
                 if (!cJSON_Compare(get_path(out, native), want, true)) {
                         char *got = get_path(out, native) ? cJSON_PrintUnformatted(get_path(out, native)) : NULL;
                         fprintf(stderr, "row %s = %s: %s is %s, the table says %s\n", nc_field, value, native,
