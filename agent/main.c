@@ -68,23 +68,23 @@ static int parse_args(int argc, char **argv, Options *o) {
                 case ARG_SOCKET:
                         o->socket_path = optarg;
                         break;
-                case ARG_STATE_DIR:
-                        o->state_dir = optarg;
-                        break;
                 case ARG_MAX_DURATION:
                         if (parse_duration_ns(optarg, &o->max_duration_ns) < 0 || o->max_duration_ns <= 0) {
                                 fprintf(stderr, "chaosletd: --max-duration: not a positive duration: %s\n", optarg);
                                 return -EINVAL;
                         }
                         break;
+                case ARG_STATE_DIR:
+                        o->state_dir = optarg; /* reserved for the journal */
+                        break;
                 case ARG_KEEP_CAPS:
                         o->keep_caps = true;
                         break;
-                case ARG_ALLOW_HOST_NETNS:
-                        o->allow_host_netns = true;
-                        break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
+                        break;
+                case ARG_ALLOW_HOST_NETNS:
+                        o->allow_host_netns = true;
                         break;
                 case 'h':
                         help();

@@ -40,9 +40,9 @@ int spec_members_from_json(const cJSON *o, const char *prefix, const SpecMember 
                            void *userdata, uint64_t *ret_seen, SpecError *err);
 
 /* A small object of its own (netem.slot, a loss model): its members by spec_members_from_json(), and members[0]
- * required, with why it is needed as the error's reason. */
+ * required, with why it is needed as the error's reason. *ret_set gets bit i for each members[i] given. */
 int spec_object_from_json(const cJSON *v, const char *field, const SpecMember *members, size_t n_members,
-                          void *userdata, const char *required_reason, uint64_t *ret_seen, SpecError *err);
+                          void *userdata, const char *required_reason, uint32_t *ret_set, SpecError *err);
 
 /* The values of fault.apply, in the JSON forms chaoslet.openrpc.json documents. Each names field in its errors and
  * leaves *ret untouched on failure. */

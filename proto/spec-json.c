@@ -217,16 +217,19 @@ int spec_json_rate(const cJSON *v, const char *field, uint64_t *ret, SpecError *
 }
 
 int spec_object_from_json(const cJSON *v, const char *field, const SpecMember *members, size_t n_members,
-                          void *userdata, const char *required_reason, uint64_t *ret_seen, SpecError *err) {
+                          void *userdata, const char *required_reason, uint32_t *ret_set, SpecError *err) {
         char first[SPEC_FIELD_MAX];
+        uint64_t seen;
         int r;
 
+        assert(n_members <= 32);
         if (!cJSON_IsObject(v))
                 return spec_error_set(err, field, "must be an object with at least \"%s\"", members[0].name);
-        r = spec_members_from_json(v, field, members, n_members, userdata, ret_seen, err);
+        r = spec_members_from_json(v, field, members, n_members, userdata, &seen, err);
         if (r < 0)
                 return r;
-        if (!SPEC_MEMBER_SEEN(*ret_seen, 0)) {
+        *ret_set = (uint32_t) seen;
+        if (!SPEC_MEMBER_SEEN(seen, 0)) {
                 spec_field_path(first, sizeof first, field, members[0].name);
                 return spec_error_set(err, first, "required: %s", required_reason);
         }

@@ -37,16 +37,12 @@ static const SpecMember ge_members[] = { { "p", ge_p }, { "r", ge_r }, { "h", ge
 
 static int gilbert_elliott_from_json(const cJSON *v, void *userdata, SpecError *err) {
         NetemGilbertElliott ge = {};
-        uint64_t seen;
-        int r;
+        int r = spec_object_from_json(v, GE_FIELD, ge_members, ELEMENTSOF(ge_members), &ge,
+                                      "the chance (percent) of going from Good to Bad", &ge.set, err);
 
-        r = spec_object_from_json(v, GE_FIELD, ge_members, ELEMENTSOF(ge_members), &ge,
-                                  "the chance (percent) of going from Good to Bad", &seen, err);
-        if (r < 0)
-                return r;
-        ge.set = (uint32_t) seen;
-        *(NetemGilbertElliott *) userdata = ge;
-        return 0;
+        if (r >= 0)
+                *(NetemGilbertElliott *) userdata = ge;
+        return r;
 }
 
 static int gilbert_elliott_member(const cJSON *v, const char *field, void *userdata, SpecError *err) {
@@ -98,14 +94,11 @@ static const SpecMember slot_members[] = {
 
 static int slot_from_json(const cJSON *v, const char *field, NetemSlot *ret, SpecError *err) {
         NetemSlot slot = {};
-        uint64_t seen;
-        int r;
+        int r = spec_object_from_json(v, field, slot_members, ELEMENTSOF(slot_members), &slot,
+                                      "the shortest time between two slots", &slot.set, err);
 
-        r = spec_object_from_json(v, field, slot_members, ELEMENTSOF(slot_members), &slot,
-                                  "the shortest time between two slots", &seen, err);
         if (r < 0)
                 return r;
-        slot.set = (uint32_t) seen;
         if ((slot.set & NETEM_SLOT_HAS_MAX_DELAY) && slot.max_delay_ns < slot.min_delay_ns)
                 return spec_error_set(err, "netem.slot.max_delay", "must be at least netem.slot.min_delay");
         if (slot.min_delay_ns == 0 && slot.max_delay_ns == 0)
@@ -272,9 +265,14 @@ cJSON *spec_netem_to_json(const NetemParams *p) {
 
                 switch (m->kind) {
                 case NETEM_VALUE_DURATION:
-                        if (format_duration_ns(*(const int64_t *) src, buf, sizeof buf))
-                                v = cJSON_CreateString(buf);
+                case NETEM_VALUE_RATE: {
+                        /* Both as the strings they are written in: "90ms", "10mbit". */
+                        const char *t = m->kind == NETEM_VALUE_DURATION
+                                                ? format_duration_ns(*(const int64_t *) src, buf, sizeof buf)
+                                                : format_rate_Bps(*(const uint64_t *) src, buf, sizeof buf);
+                        v = t ? cJSON_CreateString(t) : NULL;
                         break;
+                }
                 case NETEM_VALUE_PERCENT:
                         v = cJSON_CreateNumber(*(const double *) src);
                         break;
@@ -284,10 +282,6 @@ cJSON *spec_netem_to_json(const NetemParams *p) {
                 case NETEM_VALUE_GAP:
                 case NETEM_VALUE_LIMIT:
                         v = cJSON_CreateNumber(*(const uint32_t *) src);
-                        break;
-                case NETEM_VALUE_RATE:
-                        if (format_rate_Bps(*(const uint64_t *) src, buf, sizeof buf))
-                                v = cJSON_CreateString(buf);
                         break;
                 case NETEM_VALUE_BOOL:
                         v = cJSON_CreateBool(*(const bool *) src);
