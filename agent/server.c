@@ -98,31 +98,12 @@ static void client_reply(Client *c, char *line) {
 
 static void client_handle_line(Client *c, const char *line, size_t len) {
         Server *s = c->server;
-        RpcRequest req = {};
-        RpcError err = {};
-        cJSON *result = NULL;
-        int k;
+        char *reply = NULL;
 
-        k = rpc_request_parse(line, len, &req, &err);
-        if (k < 0) {
-                client_reply(c, rpc_reply_error(req.id, &err));
-                goto finish;
-        }
-
-        k = s->dispatch(s->userdata, &req, &result, &err);
-        /* A notification (no id) gets no reply, as JSON-RPC 2.0 says, whatever happened. */
-        if (!req.has_id) {
-                cJSON_Delete(result);
-                goto finish;
-        }
-        if (k < 0)
-                client_reply(c, rpc_reply_error(req.id, &err));
-        else
-                client_reply(c, rpc_reply_result(req.id, result));
-
-finish:
-        rpc_error_done(&err);
-        rpc_request_done(&req);
+        if (rpc_line_process(line, len, s->dispatch, s->userdata, &reply) < 0)
+                client_reply(c, NULL);
+        else if (reply)
+                client_reply(c, reply);
 }
 
 /* At the client limit, make room by closing the client idle the longest (nothing half-read, nothing to send):

@@ -10,9 +10,7 @@
 /* A client that reads none of its replies gets cut off rather than growing our memory without bound. */
 #define SERVER_OUTPUT_MAX (16u * 1024u * 1024u)
 
-/* Handle one request: return 0 with *ret_result set, or -errno with *err filled (its code and message are what
- * the client gets). */
-typedef int (*server_dispatch_fn)(void *userdata, const RpcRequest *req, cJSON **ret_result, RpcError *err);
+typedef rpc_dispatch_fn server_dispatch_fn;
 
 typedef struct Server Server;
 

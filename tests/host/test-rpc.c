@@ -141,7 +141,7 @@ static void test_framing(void) {
         const char *bad[] = {
                 "{\"jsonrpc\":\"2.0\",\"id\":5}\n",                           /* no method */
                 "{\"jsonrpc\":\"1.0\",\"id\":6,\"method\":\"agent.info\"}\n", /* wrong version */
-                "[{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"agent.info\"}]\n", /* batch */
+                "[]\n",                                                      /* empty batch */
                 "42\n",
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
