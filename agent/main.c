@@ -53,6 +53,17 @@ static void help(void) {
                "  --version             print the version\n");
 }
 
+static int positive_duration(const char *option, const char *s, int64_t *ret) {
+        int64_t ns;
+
+        if (parse_duration_ns(s, &ns) < 0 || ns <= 0) {
+                fprintf(stderr, "chaosletd: %s: not a positive duration: %s\n", option, s);
+                return -EINVAL;
+        }
+        *ret = ns;
+        return 0;
+}
+
 static int parse_args(int argc, char **argv, Options *o) {
         enum { ARG_SOCKET = 0x100, ARG_STATE_DIR, ARG_MAX_DURATION, ARG_KEEP_CAPS, ARG_ALLOW_HOST_NETNS,
                ARG_VERSION, ARG_SOCKET_GROUP, ARG_IDLE_TIMEOUT };
@@ -77,10 +88,8 @@ static int parse_args(int argc, char **argv, Options *o) {
                         o->socket_path = optarg;
                         break;
                 case ARG_MAX_DURATION:
-                        if (parse_duration_ns(optarg, &o->max_duration_ns) < 0 || o->max_duration_ns <= 0) {
-                                fprintf(stderr, "chaosletd: --max-duration: not a positive duration: %s\n", optarg);
+                        if (positive_duration("--max-duration", optarg, &o->max_duration_ns) < 0)
                                 return -EINVAL;
-                        }
                         break;
                 case ARG_STATE_DIR:
                         o->state_dir = optarg; /* reserved for the journal */
@@ -92,10 +101,8 @@ static int parse_args(int argc, char **argv, Options *o) {
                         o->socket_group = optarg;
                         break;
                 case ARG_IDLE_TIMEOUT:
-                        if (parse_duration_ns(optarg, &o->idle_timeout_ns) < 0 || o->idle_timeout_ns <= 0) {
-                                fprintf(stderr, "chaosletd: --idle-timeout: not a positive duration: %s\n", optarg);
+                        if (positive_duration("--idle-timeout", optarg, &o->idle_timeout_ns) < 0)
                                 return -EINVAL;
-                        }
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
