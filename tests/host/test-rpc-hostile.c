@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,11 +24,19 @@
 #define TEST_GID 54321 /* no group needs to exist: --socket-group takes a number */
 #define NOBODY 65534
 
-static const char *agent_bin;
+static const char *agent_bin, *launcher;
 static TestAgent agent, grouped;
+static char ns_name[64];
 
 static void cleanup(void) {
         TestAgent *all[] = { &agent, &grouped };
+
+        if (ns_name[0]) {
+                char cmd[128];
+
+                snprintf(cmd, sizeof cmd, "ip netns del %s 2>/dev/null", ns_name);
+                (void) !system(cmd);
+        }
 
         for (size_t i = 0; i < 2; i++) {
                 char cmd[400];
@@ -372,6 +381,44 @@ static void test_capabilities(void) {
         cJSON_Delete(info);
 }
 
+/* Under a seccomp filter that kills it on any exec (tests/tools/noexec-launch), the agent lives through a fault's
+ * whole life and exits 0 on SIGTERM. */
+static void test_never_execs(void) {
+        char cmd[400], params[300];
+        TestAgent a = {};
+        int status;
+        pid_t pid;
+
+        /* The filter works: a shell that execs dies of SIGSYS. */
+        setenv("NOEXEC_TARGET", "/bin/sh", 1);
+        pid = fork();
+        if (pid == 0) {
+                execl(launcher, launcher, "-c", "exec /bin/true", NULL);
+                _exit(127);
+        }
+        CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS);
+
+        setenv("NOEXEC_TARGET", agent_bin, 1);
+        if (test_agent_start(&a, launcher, NULL) < 0) {
+                fprintf(stderr, "chaosletd under noexec-launch did not start\n");
+                tap_failures++;
+                return;
+        }
+        snprintf(ns_name, sizeof ns_name, "cl-noexec-%d", (int) getpid());
+        snprintf(cmd, sizeof cmd, "ip netns add %s && ip -n %s link add v0 type veth peer v1 && ip -n %s link set v0 up",
+                 ns_name, ns_name, ns_name);
+        CHECK_EQ_INT(system(cmd), 0);
+        snprintf(params, sizeof params, "{\"id\":\"noexec\",\"target\":{\"netns\":\"/run/netns/%s\"},\"device\":\"v0\","
+                 "\"partition\":true}", ns_name);
+        CHECK_EQ_INT(test_call(a.socket, "fault.apply", params, NULL, NULL), 0);
+        CHECK_EQ_INT(test_call(a.socket, "fault.list", NULL, NULL, NULL), 0);
+        CHECK_EQ_INT(test_call(a.socket, "fault.recover", "{\"id\":\"noexec\"}", NULL, NULL), 0);
+        CHECK(waitpid(a.pid, &status, WNOHANG) == 0);
+        CHECK_EQ_INT(test_agent_stop(&a), 0);
+        snprintf(cmd, sizeof cmd, "rm -rf %s", a.dir);
+        (void) !system(cmd);
+}
+
 int main(int argc, char **argv) {
         struct rlimit rl = { 4096, 4096 };
 
@@ -380,8 +427,9 @@ int main(int argc, char **argv) {
                 return 77;
         }
         agent_bin = argc > 1 ? argv[1] : getenv("CHAOSLETD");
-        if (!agent_bin) {
-                fprintf(stderr, "usage: %s PATH-TO-CHAOSLETD\n", argv[0]);
+        launcher = argc > 2 ? argv[2] : NULL;
+        if (!agent_bin || !launcher) {
+                fprintf(stderr, "usage: %s PATH-TO-CHAOSLETD PATH-TO-NOEXEC-LAUNCH\n", argv[0]);
                 return 2;
         }
         (void) setrlimit(RLIMIT_NOFILE, &rl); /* 270 connections at once */
@@ -398,6 +446,7 @@ int main(int argc, char **argv) {
         test_idle_timeout();
         test_authorisation();
         test_capabilities();
+        test_never_execs();
 
         if (tap_failures) {
                 char cmd[400];
