@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ typedef struct Options {
         int64_t max_duration_ns;
         bool keep_caps;
         bool allow_host_netns;
+        const char *socket_group;
+        int64_t idle_timeout_ns;
 } Options;
 
 static void help(void) {
@@ -39,6 +42,9 @@ static void help(void) {
                "  --socket PATH         Unix socket to listen on (default " CHAOSLET_SOCKET_DEFAULT ")\n"
                "  --state-dir DIR       reserved for the fault journal; unused in this version\n"
                "  --max-duration DUR    longest a fault may live (default 1h)\n"
+               "  --socket-group GROUP  who may connect besides root: the socket's group, a name or a number\n"
+               "                        (default root)\n"
+               "  --idle-timeout DUR    close a client silent for this long (default 60s)\n"
                "  --allow-host-netns    allow targets in the node's own network namespace (hostNetwork pods);\n"
                "                        their faults hit only their cgroup's egress traffic\n"
                "  --keep-capabilities   do not drop capabilities (debugging only)\n"
@@ -47,15 +53,28 @@ static void help(void) {
                "  --version             print the version\n");
 }
 
+static int positive_duration(const char *option, const char *s, int64_t *ret) {
+        int64_t ns;
+
+        if (parse_duration_ns(s, &ns) < 0 || ns <= 0) {
+                fprintf(stderr, "chaosletd: %s: not a positive duration: %s\n", option, s);
+                return -EINVAL;
+        }
+        *ret = ns;
+        return 0;
+}
+
 static int parse_args(int argc, char **argv, Options *o) {
         enum { ARG_SOCKET = 0x100, ARG_STATE_DIR, ARG_MAX_DURATION, ARG_KEEP_CAPS, ARG_ALLOW_HOST_NETNS,
-               ARG_VERSION };
+               ARG_VERSION, ARG_SOCKET_GROUP, ARG_IDLE_TIMEOUT };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, ARG_SOCKET },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "max-duration", required_argument, NULL, ARG_MAX_DURATION },
                 { "keep-capabilities", no_argument, NULL, ARG_KEEP_CAPS },
                 { "allow-host-netns", no_argument, NULL, ARG_ALLOW_HOST_NETNS },
+                { "socket-group", required_argument, NULL, ARG_SOCKET_GROUP },
+                { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -69,16 +88,21 @@ static int parse_args(int argc, char **argv, Options *o) {
                         o->socket_path = optarg;
                         break;
                 case ARG_MAX_DURATION:
-                        if (parse_duration_ns(optarg, &o->max_duration_ns) < 0 || o->max_duration_ns <= 0) {
-                                fprintf(stderr, "chaosletd: --max-duration: not a positive duration: %s\n", optarg);
+                        if (positive_duration("--max-duration", optarg, &o->max_duration_ns) < 0)
                                 return -EINVAL;
-                        }
                         break;
                 case ARG_STATE_DIR:
                         o->state_dir = optarg; /* reserved for the journal */
                         break;
                 case ARG_KEEP_CAPS:
                         o->keep_caps = true;
+                        break;
+                case ARG_SOCKET_GROUP:
+                        o->socket_group = optarg;
+                        break;
+                case ARG_IDLE_TIMEOUT:
+                        if (positive_duration("--idle-timeout", optarg, &o->idle_timeout_ns) < 0)
+                                return -EINVAL;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
@@ -100,6 +124,24 @@ static int parse_args(int argc, char **argv, Options *o) {
                 return -EINVAL;
         }
         return 1;
+}
+
+/* A group name, or a number that names no group (a gid the operator hands out without /etc/group). */
+static int resolve_group(const char *name, gid_t *ret) {
+        struct group *g = getgrnam(name);
+        char *end;
+        unsigned long v;
+
+        if (g) {
+                *ret = g->gr_gid;
+                return 0;
+        }
+        errno = 0;
+        v = strtoul(name, &end, 10);
+        if (name[0] < '0' || name[0] > '9' || *end || errno || v >= (gid_t) -1)
+                return -ENOENT;
+        *ret = (gid_t) v;
+        return 0;
 }
 
 static void on_timer(Loop *loop, int fd, void *userdata, uint32_t events) {
@@ -132,11 +174,13 @@ static void on_signal(Loop *loop, int fd, void *userdata, uint32_t events) {
 int main(int argc, char **argv) {
         Options o = {
                 .socket_path = CHAOSLET_SOCKET_DEFAULT,
+                .socket_group = "root",
                 .state_dir = "/var/lib/chaoslet",
                 .max_duration_ns = 3600 * NSEC_PER_SEC,
         };
         _cleanup_close_ int sigfd = -EBADF;
         Classifier *classifier = NULL;
+        ServerOptions server_opts = {};
         Server *server = NULL;
         Loop *loop = NULL;
         KernelFeatures features = {};
@@ -152,10 +196,29 @@ int main(int argc, char **argv) {
         setvbuf(stderr, NULL, _IOLBF, 0);
         classifier_setup_logging();
 
+        /* The socket before the capability drop: giving it its group takes CAP_CHOWN. Clients wait in the
+         * backlog until the loop runs. */
+        if (resolve_group(o.socket_group, &server_opts.socket_gid) < 0) {
+                log_error("--socket-group: no such group: %s", o.socket_group);
+                return EXIT_FAILURE;
+        }
+        server_opts.socket_group = o.socket_group;
+        server_opts.idle_timeout_ns = o.idle_timeout_ns;
+        k = loop_new(&loop);
+        if (k < 0)
+                return log_error_errno(k, "Failed to create the event loop: %m"), EXIT_FAILURE;
+        k = server_new(loop, o.socket_path, &server_opts, agent_dispatch, &agent, &server);
+        if (k < 0) {
+                loop_free(loop);
+                return EXIT_FAILURE;
+        }
+
         if (!o.keep_caps) {
                 k = caps_drop_to_minimum();
                 if (k < 0) {
                         log_error_errno(k, "Failed to drop capabilities: %m");
+                        server_free(server);
+                        loop_free(loop);
                         return EXIT_FAILURE;
                 }
         }
@@ -194,14 +257,6 @@ int main(int argc, char **argv) {
         }
         agent.registry.allow_host_netns = o.allow_host_netns;
 
-        k = loop_new(&loop);
-        if (k < 0) {
-                log_error_errno(k, "Failed to create the event loop: %m");
-                goto finish;
-        }
-        k = server_new(loop, o.socket_path, agent_dispatch, &agent, &server);
-        if (k < 0)
-                goto finish;
         if (loop_add(loop, sigfd, EPOLLIN, on_signal, NULL) < 0 ||
             loop_add(loop, agent.registry.timer_fd, EPOLLIN, on_timer, &agent) < 0 ||
             (agent.registry.nsid_fd >= 0 &&

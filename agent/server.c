@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -8,12 +9,15 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "buf.h"
 #include "log.h"
 #include "macro.h"
+#include "peer.h"
 #include "server.h"
 #include "time-util.h"
 
@@ -23,7 +27,8 @@ typedef struct Client {
         LineBuffer in;
         Buf out;                /* replies not yet sent */
         bool closing;           /* flush what is queued, then close */
-        int64_t last_active_ns; /* CLOCK_MONOTONIC of its last request */
+        int64_t last_active_ns; /* CLOCK_MONOTONIC of its last complete request, or of its last reply taken */
+        PeerCred peer;
         struct Client *next;
 } Client;
 
@@ -31,6 +36,9 @@ struct Server {
         Loop *loop;
         int fd;
         char *path;
+        int idle_fd;            /* timerfd: the idle check */
+        ServerOptions opts;
+        char *group;
         server_dispatch_fn dispatch;
         void *userdata;
         Client *clients;
@@ -73,6 +81,7 @@ static int client_flush(Client *c) {
                         return negative_errno();
                 }
                 buf_consume(&c->out, (size_t) w);
+                c->last_active_ns = now_ns(CLOCK_MONOTONIC);
         }
         return 1;
 }
@@ -98,31 +107,12 @@ static void client_reply(Client *c, char *line) {
 
 static void client_handle_line(Client *c, const char *line, size_t len) {
         Server *s = c->server;
-        RpcRequest req = {};
-        RpcError err = {};
-        cJSON *result = NULL;
-        int k;
+        char *reply = NULL;
 
-        k = rpc_request_parse(line, len, &req, &err);
-        if (k < 0) {
-                client_reply(c, rpc_reply_error(req.id, &err));
-                goto finish;
-        }
-
-        k = s->dispatch(s->userdata, &req, &result, &err);
-        /* A notification (no id) gets no reply, as JSON-RPC 2.0 says, whatever happened. */
-        if (!req.has_id) {
-                cJSON_Delete(result);
-                goto finish;
-        }
-        if (k < 0)
-                client_reply(c, rpc_reply_error(req.id, &err));
-        else
-                client_reply(c, rpc_reply_result(req.id, result));
-
-finish:
-        rpc_error_done(&err);
-        rpc_request_done(&req);
+        if (rpc_line_process(line, len, s->dispatch, s->userdata, &reply) < 0)
+                client_reply(c, NULL);
+        else if (reply)
+                client_reply(c, reply);
 }
 
 /* At the client limit, make room by closing the client idle the longest (nothing half-read, nothing to send):
@@ -156,7 +146,6 @@ static void client_read(Client *c) {
                 c->closing = true;
                 return;
         }
-        c->last_active_ns = now_ns(CLOCK_MONOTONIC);
         if (line_buffer_append(&c->in, buf, (size_t) n) < 0) {
                 c->closing = true;
                 return;
@@ -181,6 +170,7 @@ static void client_read(Client *c) {
                         c->closing = true;
                         break;
                 }
+                c->last_active_ns = now_ns(CLOCK_MONOTONIC);
                 client_handle_line(c, line, len);
                 if (c->closing)
                         break;
@@ -204,12 +194,35 @@ static void client_event(Loop *loop, int fd, void *userdata, uint32_t events) {
         client_update_events(c);
 }
 
+/* Sent at once on connect, before the client speaks: then the connection is closed. */
+static void refuse(Server *s, int fd, const PeerCred *p) {
+        _cleanup_free_ char *line = NULL;
+        RpcError err = {};
+        char message[200];
+
+        snprintf(message, sizeof message, "uid %u is not root and not in group %s", (unsigned) p->uid, s->group);
+        log_warning("Refused a client: %s (pid %d)", message, (int) p->pid);
+        rpc_error_set(&err, RPC_NOT_PERMITTED, message);
+        err.data = cJSON_CreateObject();
+        if (err.data) {
+                cJSON_AddNumberToObject(err.data, "uid", p->uid);
+                cJSON_AddNumberToObject(err.data, "pid", p->pid);
+                cJSON_AddStringToObject(err.data, "group", s->group);
+        }
+        line = rpc_reply_error(NULL, &err);
+        rpc_error_done(&err);
+        if (line)
+                (void) send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
         Server *s = userdata;
 
         for (;;) {
                 _cleanup_close_ int cfd = -EBADF;
+                PeerCred peer = {};
                 Client *c;
+                int k;
 
                 cfd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (cfd < 0) {
@@ -217,10 +230,19 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
                                 log_warning_errno(errno, "Failed to accept a client: %m");
                         return;
                 }
+                k = peer_check(cfd, s->opts.socket_gid, &peer);
+                if (k < 0) {
+                        log_warning_errno(k, "Failed to read a client's credentials, closing it: %m");
+                        continue;
+                }
+                if (k == 0) {
+                        refuse(s, cfd, &peer);
+                        continue;
+                }
                 if (s->n_clients >= SERVER_CLIENTS_MAX && !evict_idle(s)) {
                         static const char busy[] =
                                 "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
-                                "\"message\":\"Too many clients\",\"data\":{\"max_clients\":64}}}\n";
+                                "\"message\":\"Too many clients\",\"data\":{\"max_clients\":256}}}\n";
                         (void) send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
                         log_warning("Refused a client: %u clients connected already", s->n_clients);
                         continue;
@@ -231,6 +253,7 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
                         return;
                 c->server = s;
                 c->fd = cfd;
+                c->peer = peer;
                 c->last_active_ns = now_ns(CLOCK_MONOTONIC);
                 line_buffer_init(&c->in, RPC_LINE_MAX);
                 if (loop_add(s->loop, cfd, EPOLLIN | EPOLLRDHUP, client_event, c) < 0) {
@@ -245,6 +268,44 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
         }
 }
 
+/* A connection that holds a slot and does nothing, a request half-sent or replies left unread, goes. */
+static void server_idle_check(Loop *loop, int fd, void *userdata, uint32_t events) {
+        Server *s = userdata;
+        int64_t now = now_ns(CLOCK_MONOTONIC);
+        uint64_t ticks;
+        Client *next;
+
+        (void) read(fd, &ticks, sizeof(ticks));
+        for (Client *c = s->clients; c; c = next) {
+                next = c->next;
+                if (now - c->last_active_ns < s->opts.idle_timeout_ns)
+                        continue;
+                log_info("Closing an idle client (uid %u, pid %d): no request for %" PRIi64 " ms",
+                         (unsigned) c->peer.uid, (int) c->peer.pid, (now - c->last_active_ns) / (int64_t) NSEC_PER_MSEC);
+                client_free(c);
+        }
+}
+
+static int idle_timer_new(Server *s) {
+        /* A quarter of the timeout between checks: a client goes at most 25% late. */
+        int64_t every = s->opts.idle_timeout_ns / 4;
+        struct itimerspec its;
+
+        if (every > (int64_t) NSEC_PER_SEC)
+                every = NSEC_PER_SEC;
+        if (every < (int64_t) NSEC_PER_MSEC)
+                every = NSEC_PER_MSEC;
+        its.it_interval = (struct timespec) { .tv_sec = every / (int64_t) NSEC_PER_SEC,
+                                              .tv_nsec = every % (int64_t) NSEC_PER_SEC };
+        its.it_value = its.it_interval;
+        s->idle_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (s->idle_fd < 0)
+                return negative_errno();
+        if (timerfd_settime(s->idle_fd, 0, &its, NULL) < 0)
+                return negative_errno();
+        return loop_add(s->loop, s->idle_fd, EPOLLIN, server_idle_check, s);
+}
+
 static int mkdir_parents(const char *path, mode_t mode) {
         _cleanup_free_ char *copy = strdup(path);
         char *dir;
@@ -257,6 +318,7 @@ static int mkdir_parents(const char *path, mode_t mode) {
         if (mkdir(dir, mode) < 0) {
                 if (errno == ENOENT) {
                         int k = mkdir_parents(dir, 0755);
+
                         if (k < 0)
                                 return k;
                         if (mkdir(dir, mode) < 0 && errno != EEXIST)
@@ -269,7 +331,7 @@ static int mkdir_parents(const char *path, mode_t mode) {
         /* mkdir() honours the umask; the mode is part of the contract. */
         if (chmod(dir, mode) < 0)
                 return negative_errno();
-        return 0;
+        return 1;
 }
 
 /* Is somebody answering on this socket path? */
@@ -283,8 +345,10 @@ static int socket_alive(const struct sockaddr_un *sa, socklen_t len) {
         return errno == ECONNREFUSED || errno == ENOENT ? 0 : negative_errno();
 }
 
-int server_new(Loop *loop, const char *path, server_dispatch_fn fn, void *userdata, Server **ret) {
+int server_new(Loop *loop, const char *path, const ServerOptions *opts, server_dispatch_fn fn, void *userdata,
+               Server **ret) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_free_ char *dir = strdup(path);
         _cleanup_close_ int fd = -EBADF;
         socklen_t salen;
         Server *s;
@@ -296,9 +360,13 @@ int server_new(Loop *loop, const char *path, server_dispatch_fn fn, void *userda
         strcpy(sa.sun_path, path);
         salen = offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1;
 
+        if (!dir)
+                return -ENOMEM;
         k = mkdir_parents(path, 0750);
         if (k < 0)
                 return log_error_errno(k, "Failed to create the directory of %s: %m", path);
+        if (k > 0 && chown(dirname(dir), (uid_t) -1, opts->socket_gid) < 0)
+                return log_error_errno(errno, "Failed to give %s to group %s: %m", dir, opts->socket_group);
 
         k = socket_alive(&sa, salen);
         if (k > 0)
@@ -316,6 +384,11 @@ int server_new(Loop *loop, const char *path, server_dispatch_fn fn, void *userda
         umask(old);
         if (k < 0)
                 return log_error_errno(errno, "Failed to bind %s: %m", path);
+        if (chown(path, (uid_t) -1, opts->socket_gid) < 0) {
+                k = log_error_errno(errno, "Failed to give %s to group %s: %m", path, opts->socket_group);
+                (void) unlink(path);
+                return k;
+        }
         if (listen(fd, 64) < 0)
                 return log_error_errno(errno, "Failed to listen on %s: %m", path);
 
@@ -323,16 +396,24 @@ int server_new(Loop *loop, const char *path, server_dispatch_fn fn, void *userda
         if (!s)
                 return -ENOMEM;
         s->path = strdup(path);
+        s->group = strdup(opts->socket_group);
+        s->opts = *opts;
+        s->opts.socket_group = NULL;
+        if (s->opts.idle_timeout_ns <= 0)
+                s->opts.idle_timeout_ns = SERVER_IDLE_TIMEOUT_NS;
+        s->idle_fd = -EBADF;
         s->loop = loop;
         s->dispatch = fn;
         s->userdata = userdata;
         s->fd = TAKE_FD(fd);
-        if (!s->path) {
+        if (!s->path || !s->group) {
                 server_free(s);
                 return -ENOMEM;
         }
 
         k = loop_add(loop, s->fd, EPOLLIN, server_accept, s);
+        if (k >= 0)
+                k = idle_timer_new(s);
         if (k < 0) {
                 server_free(s);
                 return k;
@@ -348,9 +429,12 @@ Server *server_free(Server *s) {
                 client_free(s->clients);
         loop_remove(s->loop, s->fd);
         safe_close(s->fd);
+        loop_remove(s->loop, s->idle_fd);
+        safe_close(s->idle_fd);
         if (s->path)
                 (void) unlink(s->path);
         free(s->path);
+        free(s->group);
         free(s);
         return NULL;
 }

@@ -152,18 +152,23 @@ size_t rtnl_message_room(Rtnl *r, const struct nlmsghdr *nlh) {
         return RTNL_BUFFER_SIZE - off;
 }
 
-static void parse_extack(const struct nlmsghdr *nlh, RtnlError *e) {
+void rtnl_parse_extack(const struct nlmsghdr *nlh, RtnlError *e) {
         const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
         const struct nlattr *attr;
         size_t off;
 
-        if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+        if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
                 return;
 
         /* The TLVs follow the nlmsgerr and, unless capped, the whole echoed request. */
         off = sizeof(*err);
-        if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+        if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+                if (err->msg.nlmsg_len < sizeof(struct nlmsghdr))
+                        return;
                 off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+        }
+        if (off > mnl_nlmsg_get_payload_len(nlh))
+                return;
 
         mnl_attr_for_each(attr, nlh, off) {
                 if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
@@ -174,6 +179,14 @@ static void parse_extack(const struct nlmsghdr *nlh, RtnlError *e) {
         }
 }
 
+int rtnl_ack_error(const struct nlmsghdr *nlh) {
+        const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+        if (mnl_nlmsg_get_payload_len(nlh) < sizeof(err->error))
+                return -EBADMSG;
+        return err->error;
+}
+
 static void record_error(RtnlError *e, int error, int index, const struct nlmsghdr *nlh) {
         if (!e || e->error != 0)
                 return;
@@ -181,7 +194,7 @@ static void record_error(RtnlError *e, int error, int index, const struct nlmsgh
         e->index = index;
         e->message[0] = 0;
         if (nlh)
-                parse_extack(nlh, e);
+                rtnl_parse_extack(nlh, e);
 }
 
 int rtnl_batch_commit(Rtnl *r, int *results, RtnlError *ret_err) {
@@ -222,8 +235,8 @@ int rtnl_batch_commit(Rtnl *r, int *results, RtnlError *ret_err) {
                 len_left = (int) got;
                 for (nlh = (const struct nlmsghdr *) r->rbuf; mnl_nlmsg_ok(nlh, len_left);
                      nlh = mnl_nlmsg_next(nlh, &len_left)) {
-                        const struct nlmsgerr *err;
                         uint32_t idx;
+                        int error;
 
                         if (nlh->nlmsg_pid != r->portid || nlh->nlmsg_type != NLMSG_ERROR)
                                 continue;
@@ -231,11 +244,11 @@ int rtnl_batch_commit(Rtnl *r, int *results, RtnlError *ret_err) {
                         if (idx >= n)
                                 continue; /* a stale reply from an earlier exchange */
 
-                        err = mnl_nlmsg_get_payload(nlh);
+                        error = rtnl_ack_error(nlh);
                         if (results)
-                                results[idx] = err->error;
-                        if (err->error != 0)
-                                record_error(&first, err->error, (int) idx, nlh);
+                                results[idx] = error;
+                        if (error != 0)
+                                record_error(&first, error, (int) idx, nlh);
                         pending--;
                 }
         }
@@ -280,13 +293,14 @@ int rtnl_call(Rtnl *r, struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *nl
                         if (h->nlmsg_type == NLMSG_DONE)
                                 return 0;
                         if (h->nlmsg_type == NLMSG_ERROR) {
-                                const struct nlmsgerr *err = mnl_nlmsg_get_payload(h);
-                                if (err->error == 0)
+                                int error = rtnl_ack_error(h);
+
+                                if (error == 0)
                                         return 0;
-                                record_error(&first, err->error, 0, h);
+                                record_error(&first, error, 0, h);
                                 if (ret_err)
                                         *ret_err = first;
-                                return err->error;
+                                return error;
                         }
                         if (cb) {
                                 k = cb(h, userdata);

@@ -38,6 +38,13 @@ typedef struct RtnlError {
         char message[256];
 } RtnlError;
 
+/* An NLMSG_ERROR reply (nlmsg_len already checked against what was received): its error, 0 for an ack, or
+ * -EBADMSG when it is too short to hold one. */
+int rtnl_ack_error(const struct nlmsghdr *nlh);
+/* The kernel's extended-ack message of such a reply, when it has one, into e->message. Bounded by nlmsg_len, whatever
+ * the reply says of itself (the fuzzer's fuzz-extack feeds it crafted ones). */
+void rtnl_parse_extack(const struct nlmsghdr *nlh, RtnlError *e);
+
 int rtnl_open(Rtnl **ret);
 /* Open the socket inside the namespace behind netns_fd, and come back. */
 int rtnl_open_in_netns(int netns_fd, Rtnl **ret);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/param.h>
 
 #include "buf.h"
 #include "jsonrpc.h"
@@ -195,46 +195,125 @@ static bool is_json_space(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int rpc_request_parse(const char *line, size_t len, RpcRequest *ret, RpcError *err) {
-        _cleanup_(cJSON_Deletep) cJSON *root = NULL;
-        const cJSON *c, *jsonrpc = NULL, *method = NULL, *params = NULL, *id = NULL;
-        const char *end = NULL;
-        size_t depth = 0, offset = 0;
-        char reason[128];
+static size_t skip_space(const char *s, size_t len, size_t i) {
+        while (i < len && is_json_space(s[i]))
+                i++;
+        return i;
+}
 
-        *ret = (RpcRequest) {};
+/* End of the JSON value at s[i], in a line that cJSON accepted and json_prescan() passed: only strings and
+ * brackets need care. */
+static size_t value_end(const char *s, size_t len, size_t i) {
+        size_t depth = 0;
+        bool in_string = false;
 
-        if (!line)
-                return fail_with(err, RPC_PARSE_ERROR, NULL, "empty request");
-        if (len > RPC_LINE_MAX)
-                return fail_with(err, RPC_INVALID_REQUEST, NULL, "request longer than 1 MiB");
-
-        if (json_prescan(line, len, &depth, &offset) < 0) {
-                snprintf(reason, sizeof reason,
-                         "invalid character, escape or UTF-8 at byte %zu (control characters and \\u0000 are refused)",
-                         offset);
-                return fail_with(err, RPC_PARSE_ERROR, NULL, reason);
+        for (; i < len; i++) {
+                if (in_string) {
+                        if (s[i] == '\\')
+                                i++;
+                        else if (s[i] == '"') {
+                                in_string = false;
+                                if (depth == 0)
+                                        return i + 1;
+                        }
+                        continue;
+                }
+                switch (s[i]) {
+                case '"':
+                        in_string = true;
+                        break;
+                case '{':
+                case '[':
+                        depth++;
+                        break;
+                case '}':
+                case ']':
+                        if (depth == 0)
+                                return i;
+                        if (--depth == 0)
+                                return i + 1;
+                        break;
+                case ',':
+                case ' ':
+                case '\t':
+                case '\n':
+                case '\r':
+                        if (depth == 0)
+                                return i;
+                        break;
+                }
         }
+        return i;
+}
 
-        /* cJSON stops at its own CJSON_NESTING_LIMIT (1000); within that we parse anyway, to echo the id. */
-        root = cJSON_ParseWithLengthOpts(line, len, &end, false);
-        if (root && end)
-                while (end < line + len && is_json_space(*end))
-                        end++;
-        if (!root || !end || end != line + len) {
-                if (depth > RPC_NESTING_MAX)
-                        snprintf(reason, sizeof reason, "invalid JSON, or nested deeper than %d levels",
-                                 RPC_NESTING_MAX);
-                else if (end && end >= line && end <= line + len)
-                        snprintf(reason, sizeof reason, "invalid JSON at byte %zu", (size_t) (end - line));
+/* The text of the value of member "id" of the object at s[i], spelt exactly so: cJSON keeps a number only as a
+ * double, and would print 9007199254740993 back as 9007199254740992, 1e999 as null. */
+static bool raw_id(const char *s, size_t len, size_t i, size_t *ret_start, size_t *ret_end) {
+        i = skip_space(s, len, i);
+        if (i >= len || s[i] != '{')
+                return false;
+        for (i++;;) {
+                size_t k0 = skip_space(s, len, i), k1, v0, v1;
+
+                if (k0 >= len || s[k0] != '"')
+                        return false;
+                k1 = value_end(s, len, k0);
+                i = skip_space(s, len, k1);
+                if (i >= len || s[i] != ':')
+                        return false;
+                v0 = skip_space(s, len, i + 1);
+                v1 = value_end(s, len, v0);
+                if (k1 - k0 == 4 && memcmp(s + k0, "\"id\"", 4) == 0) {
+                        *ret_start = v0;
+                        *ret_end = v1;
+                        return true;
+                }
+                i = skip_space(s, len, v1);
+                if (i >= len || s[i] != ',')
+                        return false;
+                i++;
+        }
+}
+
+static cJSON *id_copy(const cJSON *c, const char *text, size_t len) {
+        _cleanup_free_ char *raw = NULL;
+        size_t a, b;
+
+        if (cJSON_IsNull(c) || !raw_id(text, len, 0, &a, &b))
+                return cJSON_Duplicate(c, false);
+        raw = strndup(text + a, b - a);
+        return raw ? cJSON_CreateRaw(raw) : NULL;
+}
+
+/* cJSON reads a number beyond a double's range (1e999) as infinity: no client means that. Returns true with the
+ * member's path in path. */
+static bool nonfinite_path(const cJSON *v, char *path, size_t size) {
+        size_t n = strlen(path), i = 0;
+
+        if (cJSON_IsNumber(v))
+                return !isfinite(v->valuedouble);
+        if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+                return false;
+        for (const cJSON *c = v->child; c; c = c->next, i++) {
+                if (cJSON_IsObject(v))
+                        snprintf(path + n, size - n, "%s%s", n ? "." : "", c->string);
                 else
-                        snprintf(reason, sizeof reason, "invalid JSON");
-                return fail_with(err, RPC_PARSE_ERROR, NULL, reason);
+                        snprintf(path + n, size - n, "[%zu]", i);
+                if (nonfinite_path(c, path, size))
+                        return true;
         }
+        path[n] = '\0';
+        return false;
+}
 
-        if (cJSON_IsArray(root))
-                return fail_with(err, RPC_INVALID_REQUEST, NULL,
-                                 "batch requests are not supported: send one request object per line");
+/* One request object, the whole line or a batch's entry: item (consumed) is its tree, text[0..len) its text, depth
+ * its nesting. */
+static int request_from_item(cJSON *item, const char *text, size_t len, size_t depth, RpcRequest *ret,
+                             RpcError *err) {
+        _cleanup_(cJSON_Deletep) cJSON *root = item;
+        const cJSON *c, *jsonrpc = NULL, *method = NULL, *params = NULL, *id = NULL;
+        char reason[128], path[256] = "";
+
         if (!cJSON_IsObject(root))
                 return fail_with(err, RPC_INVALID_REQUEST, NULL, "a request must be a JSON object");
 
@@ -244,7 +323,7 @@ int rpc_request_parse(const char *line, size_t len, RpcRequest *ret, RpcError *e
                         ret->has_id = true;
                         if (!cJSON_IsNumber(c) && !cJSON_IsString(c) && !cJSON_IsNull(c))
                                 return fail_with(err, RPC_INVALID_REQUEST, "id", "must be a number, a string or null");
-                        ret->id = cJSON_Duplicate(c, false);
+                        ret->id = id_copy(c, text, len);
                         if (!ret->id)
                                 return fail_with(err, RPC_INTERNAL_ERROR, NULL, "out of memory");
                         break;
@@ -279,11 +358,173 @@ int rpc_request_parse(const char *line, size_t len, RpcRequest *ret, RpcError *e
                 return fail_with(err, RPC_INVALID_REQUEST, "method", "must be a non-empty string");
         if (params && !cJSON_IsObject(params) && !cJSON_IsArray(params))
                 return fail_with(err, RPC_INVALID_REQUEST, "params", "must be an object or an array");
+        if (params && nonfinite_path(params, path, sizeof path))
+                return fail_with(err, RPC_INVALID_PARAMS, path[0] ? path : "params",
+                                 "number out of range (beyond a double's 1.8e308)");
 
         ret->method = method->valuestring;
         ret->params = params;
         ret->root = TAKE_PTR(root);
         return 0;
+}
+
+/* The line as JSON: 0 with *ret_root and the line's nesting depth, or a -32700/-32600 error. */
+static int line_parse(const char *line, size_t len, cJSON **ret_root, size_t *ret_depth, RpcError *err) {
+        cJSON *root;
+        const char *end = NULL;
+        size_t depth = 0, offset = 0;
+        char reason[128];
+
+        if (!line)
+                return fail_with(err, RPC_PARSE_ERROR, NULL, "empty request");
+        if (len > RPC_LINE_MAX)
+                return fail_with(err, RPC_INVALID_REQUEST, NULL, "request longer than 1 MiB");
+
+        if (json_prescan(line, len, &depth, &offset) < 0) {
+                snprintf(reason, sizeof reason,
+                         "invalid character, escape or UTF-8 at byte %zu (control characters and \\u0000 are refused)",
+                         offset);
+                return fail_with(err, RPC_PARSE_ERROR, NULL, reason);
+        }
+
+        /* cJSON stops at its own CJSON_NESTING_LIMIT (1000); within that we parse anyway, to echo the id. */
+        root = cJSON_ParseWithLengthOpts(line, len, &end, false);
+        if (root && end)
+                end = line + skip_space(line, len, (size_t) (end - line));
+        if (!root || !end || end != line + len) {
+                cJSON_Delete(root);
+                if (depth > RPC_NESTING_MAX)
+                        snprintf(reason, sizeof reason, "invalid JSON, or nested deeper than %d levels",
+                                 RPC_NESTING_MAX);
+                else if (end && end >= line && end <= line + len)
+                        snprintf(reason, sizeof reason, "invalid JSON at byte %zu", (size_t) (end - line));
+                else
+                        snprintf(reason, sizeof reason, "invalid JSON");
+                return fail_with(err, RPC_PARSE_ERROR, NULL, reason);
+        }
+        *ret_root = root;
+        *ret_depth = depth;
+        return 0;
+}
+
+int rpc_request_parse(const char *line, size_t len, RpcRequest *ret, RpcError *err) {
+        cJSON *root = NULL;
+        size_t depth = 0;
+        int k;
+
+        *ret = (RpcRequest) {};
+
+        k = line_parse(line, len, &root, &depth, err);
+        if (k < 0)
+                return k;
+        if (cJSON_IsArray(root)) {
+                cJSON_Delete(root);
+                return fail_with(err, RPC_INVALID_REQUEST, NULL, "a batch is not one request");
+        }
+        return request_from_item(root, line, len, depth, ret, err);
+}
+
+/* Decode, dispatch and answer one request. *ret_reply is NULL for a notification. */
+static int process_request(cJSON *item, const char *text, size_t len, size_t depth, rpc_dispatch_fn fn,
+                           void *userdata, char **ret_reply) {
+        RpcRequest req = {};
+        RpcError err = {};
+        cJSON *result = NULL;
+        char *reply = NULL;
+        int k, r = 0;
+
+        k = request_from_item(item, text, len, depth, &req, &err);
+        if (k >= 0) {
+                k = fn(userdata, &req, &result, &err);
+                /* A notification (no id) gets no reply, as JSON-RPC 2.0 says, whatever happened. */
+                if (!req.has_id) {
+                        cJSON_Delete(result);
+                        goto finish;
+                }
+                reply = k < 0 ? rpc_reply_error(req.id, &err) : rpc_reply_result(req.id, result);
+        } else
+                reply = rpc_reply_error(req.id, &err);
+        if (!reply)
+                r = -ENOMEM;
+
+finish:
+        rpc_error_done(&err);
+        rpc_request_done(&req);
+        *ret_reply = reply;
+        return r;
+}
+
+static int reply_error_line(int code, const char *reason, char **ret_reply) {
+        RpcError err = {};
+
+        fail_with(&err, code, NULL, reason);
+        *ret_reply = rpc_reply_error(NULL, &err);
+        rpc_error_done(&err);
+        return *ret_reply ? 0 : -ENOMEM;
+}
+
+static int process_batch(cJSON *root, const char *line, size_t len, rpc_dispatch_fn fn, void *userdata,
+                         char **ret_reply) {
+        _cleanup_(buf_freep) Buf *out = NULL;
+        size_t i = skip_space(line, len, 0) + 1;
+        int n = cJSON_GetArraySize(root);
+        char reason[128];
+
+        *ret_reply = NULL;
+        if (n == 0)
+                return reply_error_line(RPC_INVALID_REQUEST, "empty batch", ret_reply);
+        if (n > RPC_BATCH_MAX) {
+                snprintf(reason, sizeof reason, "a batch of %d requests: at most %d", n, RPC_BATCH_MAX);
+                return reply_error_line(RPC_INVALID_REQUEST, reason, ret_reply);
+        }
+        out = buf_new();
+        if (!out)
+                return -ENOMEM;
+
+        while (root->child) {
+                _cleanup_free_ char *reply = NULL;
+                size_t a = skip_space(line, len, i), b = value_end(line, len, a), depth = 0, offset;
+                int k;
+
+                /* The entry's own depth: the batch's array is not the request's nesting. */
+                (void) json_prescan(line + a, b - a, &depth, &offset);
+                k = process_request(cJSON_DetachItemViaPointer(root, root->child), line + a, b - a, depth, fn,
+                                    userdata, &reply);
+                if (k < 0)
+                        return k;
+                i = skip_space(line, len, b) + 1; /* past the ',' */
+                if (!reply)
+                        continue;
+                /* Each reply is a line: drop its '\n' inside the array. */
+                if (buf_append(out, out->len == 0 ? "[" : ",", 1) < 0 ||
+                    buf_append(out, reply, strlen(reply) - 1) < 0)
+                        return -ENOMEM;
+        }
+        /* Only notifications: no reply at all. */
+        if (out->len == 0)
+                return 0;
+        if (buf_append(out, "]\n", 2) < 0)
+                return -ENOMEM;
+        *ret_reply = buf_take(out);
+        return *ret_reply ? 0 : -ENOMEM;
+}
+
+int rpc_line_process(const char *line, size_t len, rpc_dispatch_fn fn, void *userdata, char **ret_reply) {
+        _cleanup_(cJSON_Deletep) cJSON *root = NULL;
+        RpcError err = {};
+        size_t depth = 0;
+        int k;
+
+        *ret_reply = NULL;
+        k = line_parse(line, len, &root, &depth, &err);
+        if (k < 0) {
+                *ret_reply = rpc_reply_error(NULL, &err);
+                rpc_error_done(&err);
+                return *ret_reply ? 0 : -ENOMEM;
+        }
+        if (cJSON_IsArray(root))
+                return process_batch(root, line, len, fn, userdata, ret_reply);
+        return process_request(TAKE_PTR(root), line, len, depth, fn, userdata, ret_reply);
 }
 
 void rpc_request_done(RpcRequest *r) {
@@ -292,156 +533,4 @@ void rpc_request_done(RpcRequest *r) {
         cJSON_Delete(r->root);
         cJSON_Delete(r->id);
         *r = (RpcRequest) {};
-}
-
-/* cJSON's unformatted output never holds a raw newline (strings escape it), so a line is the print plus '\n'. */
-static char *print_line(const cJSON *o) {
-        char *s = cJSON_PrintUnformatted(o), *t;
-        size_t n;
-
-        if (!s)
-                return NULL;
-        n = strlen(s);
-        t = realloc(s, n + 2);
-        if (!t) {
-                free(s);
-                return NULL;
-        }
-        t[n] = '\n';
-        t[n + 1] = '\0';
-        return t;
-}
-
-/* The reply borrows id (and the error's data) by reference: nothing is copied, and nothing of the caller's freed. */
-static cJSON *reply_new(const cJSON *id) {
-        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
-
-        if (!o || !cJSON_AddStringToObject(o, "jsonrpc", "2.0"))
-                return NULL;
-        if (id) {
-                if (!cJSON_AddItemReferenceToObject(o, "id", (cJSON *) id))
-                        return NULL;
-        } else if (!cJSON_AddNullToObject(o, "id"))
-                return NULL;
-        return TAKE_PTR(o);
-}
-
-char *rpc_reply_result(const cJSON *id, cJSON *result) {
-        _cleanup_(cJSON_Deletep) cJSON *res = result;
-        _cleanup_(cJSON_Deletep) cJSON *o = reply_new(id);
-
-        if (!o)
-                return NULL;
-        if (!res)
-                res = cJSON_CreateNull();
-        if (!res || !cJSON_AddItemToObject(o, "result", res))
-                return NULL;
-        TAKE_PTR(res);
-        return print_line(o);
-}
-
-char *rpc_reply_error(const cJSON *id, RpcError *err) {
-        _cleanup_(cJSON_Deletep) cJSON *o = reply_new(id);
-        cJSON *e;
-        int code = err && err->code != 0 ? err->code : RPC_INTERNAL_ERROR;
-
-        if (!o)
-                return NULL;
-        e = cJSON_AddObjectToObject(o, "error");
-        if (!e || !cJSON_AddNumberToObject(e, "code", code) ||
-            !cJSON_AddStringToObject(e, "message", err && err->message[0] ? err->message : rpc_error_message(code)))
-                return NULL;
-        if (err && err->data && !cJSON_AddItemReferenceToObject(e, "data", err->data))
-                return NULL;
-        return print_line(o);
-}
-
-char *rpc_request_format(long id, const char *method, cJSON *params) {
-        _cleanup_(cJSON_Deletep) cJSON *p = params;
-        _cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
-
-        if (!o || !method)
-                return NULL;
-        if (!cJSON_AddStringToObject(o, "jsonrpc", "2.0") ||
-            !cJSON_AddNumberToObject(o, "id", (double) id) ||
-            !cJSON_AddStringToObject(o, "method", method))
-                return NULL;
-        if (p) {
-                if (!cJSON_AddItemToObject(o, "params", p))
-                        return NULL;
-                TAKE_PTR(p);
-        }
-        return print_line(o);
-}
-
-void line_buffer_init(LineBuffer *b, size_t max) {
-        *b = (LineBuffer) { .max = max };
-}
-
-void line_buffer_done(LineBuffer *b) {
-        if (!b)
-                return;
-        free(b->data);
-        line_buffer_init(b, b->max);
-}
-
-int line_buffer_append(LineBuffer *b, const void *p, size_t n) {
-        int r;
-
-        if (n == 0)
-                return 0;
-
-        if (b->cap - b->len < n && b->start > 0) {
-                /* Reclaim what earlier pops consumed before growing. */
-                memmove(b->data, b->data + b->start, b->len - b->start);
-                b->len -= b->start;
-                b->scanned -= b->start;
-                b->start = 0;
-        }
-
-        if (n > SIZE_MAX - b->len)
-                return -ENOMEM;
-        r = buf_grow(&b->data, &b->cap, b->len + n, 4096);
-        if (r < 0)
-                return r;
-
-        memcpy(b->data + b->len, p, n);
-        b->len += n;
-        return 0;
-}
-
-int line_buffer_pop(LineBuffer *b, char **ret_line, size_t *ret_len) {
-        size_t from = MAX(b->start, b->scanned);
-        char *nl = NULL, *line;
-        size_t n;
-
-        if (from < b->len)
-                nl = memchr(b->data + from, '\n', b->len - from);
-        if (!nl) {
-                b->scanned = b->len;
-                /* Too long already, newline or not: no need to wait for the rest of it. */
-                return b->len - b->start > b->max ? -E2BIG : 0;
-        }
-
-        n = (size_t) (nl - (b->data + b->start));
-        if (n > b->max) {
-                b->scanned = (size_t) (nl - b->data);
-                return -E2BIG;
-        }
-
-        line = malloc(n + 1);
-        if (!line)
-                return -ENOMEM;
-        memcpy(line, b->data + b->start, n);
-        line[n] = '\0';
-
-        b->start += n + 1;
-        b->scanned = b->start;
-        if (b->start == b->len)
-                b->start = b->len = b->scanned = 0;
-
-        *ret_line = line;
-        if (ret_len)
-                *ret_len = n;
-        return 1;
 }

@@ -22,11 +22,13 @@ enum {
 };
 
 #define RPC_LINE_MAX (1024u * 1024u)
-#define RPC_NESTING_MAX 32
+#define RPC_NESTING_MAX 64
+#define RPC_BATCH_MAX 100
 
 const char *rpc_error_message(int code);
 
-/* A decoded request. id is a copy of the request's id member (number, string or null); NULL for a notification. */
+/* A decoded request. id is a copy of the request's id member, NULL for a notification: a number or string keeps
+ * the text it had in the request (a cJSON raw item), so that the reply echoes it exactly. */
 typedef struct RpcRequest {
         cJSON *root;
         const char *method;     /* points into root */
@@ -49,11 +51,23 @@ void rpc_error_set(RpcError *e, int code, const char *message);
  * RPC_INVALID_PARAMS when none is set yet. */
 void rpc_error_set_field(RpcError *e, const char *field, const char *reason);
 
+/* Handle one request: return 0 with *ret_result set, or -errno with *err filled (its code and message are what
+ * the client gets). */
+typedef int (*rpc_dispatch_fn)(void *userdata, const RpcRequest *req, cJSON **ret_result, RpcError *err);
+
+/* One line from a client (without '\n'), as JSON-RPC 2.0 says: a request object, or a batch (an array of at most
+ * RPC_BATCH_MAX of them, answered by an array of the replies in order, notifications left out). Each request goes
+ * through fn. *ret_reply is the line to send, '\n'-terminated and malloc'd, or NULL when none is due (only
+ * notifications). An empty or too long batch is one -32600 object. Every id comes back as its own text. Returns 0,
+ * or -ENOMEM. */
+int rpc_line_process(const char *line, size_t len, rpc_dispatch_fn fn, void *userdata, char **ret_reply);
+
 /* Parse one line (without '\n'). Returns 0 and fills *ret, or a JSON-RPC error code (<0) with *err filled and, where
  * the request's id could be read, *ret->id set so the error reply can carry it. *ret is initialised either way: call
  * rpc_request_done() on both paths.
- * Strings must be valid UTF-8 without control characters or "\u0000" (-32700). A batch (array) is -32600. Nesting
- * deeper than RPC_NESTING_MAX is -32600 with the id echoed, when the line is otherwise JSON; -32700 when not. */
+ * Strings must be valid UTF-8 without control characters or "\u0000" (-32700). A batch (array) is -32600 here (see
+ * rpc_line_process()). Nesting deeper than RPC_NESTING_MAX is -32600 with the id echoed, when the line is otherwise
+ * JSON; -32700 when not. A number in params beyond a double's range (1e999) is -32602 naming it. */
 int rpc_request_parse(const char *line, size_t len, RpcRequest *ret, RpcError *err);
 void rpc_request_done(RpcRequest *r);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer: bytes from a client, through the framing, the JSON-RPC decoder and the fault.apply params decoder, as
- * the agent runs them; then the replies and the normal form. Everything is freed on every path. */
+ * the agent runs them, batches included; then the replies and the normal form. Everything is freed on every path.
+ * The value parsers have fuzz-units of their own. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,61 +10,60 @@
 
 #include "jsonrpc.h"
 #include "spec.h"
-#include "units.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A small maximum, so that over-long lines are reached too. */
 #define FUZZ_LINE_MAX 4096
 
+/* fault.apply's decoder on any params, as the agent's dispatch would reach it; the normal form, with the target
+ * put back, must decode to an equal spec. */
+static int dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, RpcError *err) {
+        FaultSpec spec = {}, again = {};
+        SpecError serr = {}, e2 = {};
+        cJSON *n, *t;
+
+        if (!req->params) {
+                *ret_result = cJSON_CreateNull();
+                return 0;
+        }
+        if (fault_spec_from_json(req->params, &spec, &serr) < 0) {
+                rpc_error_set(err, RPC_INVALID_PARAMS, NULL);
+                rpc_error_set_field(err, serr.field, serr.reason);
+                return -EINVAL;
+        }
+        n = fault_spec_to_json(&spec);
+        if (n) {
+                t = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(req->params, "target"), true);
+                if (t && cJSON_AddItemToObject(n, "target", t)) {
+                        if (fault_spec_from_json(n, &again, &e2) < 0 || !fault_spec_equal(&spec, &again))
+                                abort();
+                        fault_spec_done(&again);
+                } else
+                        cJSON_Delete(t);
+        }
+        fault_spec_done(&spec);
+        *ret_result = n;
+        return n ? 0 : -ENOMEM;
+}
+
+/* A request or a batch, as the server runs it. Whatever came in, the reply is one line of valid JSON: an id echoed
+ * as its own text must still be JSON. */
 static void handle_line(const char *line, size_t len) {
-        RpcRequest req = {};
-        RpcError err = {};
-        char *reply;
-        int r;
+        char *reply = NULL;
+        cJSON *back;
+        size_t n;
 
-        r = rpc_request_parse(line, len, &req, &err);
-        if (r < 0) {
-                free(rpc_reply_error(req.id, &err));
-                goto finish;
-        }
-
-        if (req.params) {
-                FaultSpec spec = {};
-                SpecError serr = {};
-
-                if (fault_spec_from_json(req.params, &spec, &serr) == 0) {
-                        FaultSpec again = {};
-                        cJSON *n = fault_spec_to_json(&spec);
-
-                        /* The normal form, with the target put back, must decode to an equal spec. */
-                        if (n) {
-                                cJSON *t = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(req.params, "target"), true);
-                                SpecError e2 = {};
-
-                                if (t && cJSON_AddItemToObject(n, "target", t)) {
-                                        if (fault_spec_from_json(n, &again, &e2) == 0) {
-                                                if (!fault_spec_equal(&spec, &again))
-                                                        abort();
-                                                fault_spec_done(&again);
-                                        } else
-                                                abort();
-                                } else
-                                        cJSON_Delete(t);
-                        }
-                        reply = rpc_reply_result(req.id, n);
-                        free(reply);
-                        fault_spec_done(&spec);
-                } else {
-                        rpc_error_set(&err, RPC_INVALID_PARAMS, NULL);
-                        rpc_error_set_field(&err, serr.field, serr.reason);
-                        free(rpc_reply_error(req.id, &err));
-                }
-        }
-
-finish:
-        rpc_error_done(&err);
-        rpc_request_done(&req);
+        if (rpc_line_process(line, len, dispatch, NULL, &reply) < 0 || !reply)
+                return;
+        n = strlen(reply);
+        if (n == 0 || reply[n - 1] != '\n' || memchr(reply, '\n', n - 1))
+                abort();
+        back = cJSON_ParseWithLength(reply, n);
+        if (!back || (!cJSON_IsObject(back) && !cJSON_IsArray(back)))
+                abort();
+        cJSON_Delete(back);
+        free(reply);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -110,29 +111,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         line_buffer_done(&b);
 
-        /* The value parsers on their own, on the first line as a C string. */
-        {
-                char s[64];
-                size_t n = size < sizeof s - 1 ? size : sizeof s - 1;
-                int64_t ns;
-                uint64_t Bps;
-                double pct;
-                char out[64];
-
-                memcpy(s, data, n);
-                s[n] = '\0';
-                if (parse_duration_ns(s, &ns) == 0) {
-                        int64_t back;
-                        if (!format_duration_ns(ns, out, sizeof out) || parse_duration_ns(out, &back) < 0 || back != ns)
-                                abort();
-                }
-                if (parse_rate_Bps(s, &Bps) == 0) {
-                        uint64_t back;
-                        if (!format_rate_Bps(Bps, out, sizeof out) || parse_rate_Bps(out, &back) < 0 || back != Bps)
-                                abort();
-                }
-                if (parse_percent(s, &pct) == 0 && !(pct >= 0 && pct <= 100))
-                        abort();
-        }
         return 0;
 }
