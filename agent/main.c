@@ -15,6 +15,7 @@
 #include "client.h"
 #include "config.h"
 #include "log.h"
+#include "journal.h"
 #include "loader.h"
 #include "loop.h"
 #include "nsid.h"
@@ -31,13 +32,16 @@ typedef struct Options {
         int64_t max_duration_ns;
         bool keep_caps;
         bool allow_host_netns;
+        bool keep_faults;
 } Options;
 
 static void help(void) {
         printf("Usage: chaosletd [OPTIONS]\n\n"
                "The chaoslet agent: network faults in other network namespaces, over JSON-RPC.\n\n"
                "  --socket PATH         Unix socket to listen on (default " CHAOSLET_SOCKET_DEFAULT ")\n"
-               "  --state-dir DIR       reserved for the fault journal; unused in this version\n"
+               "  --state-dir DIR       the fault journal, reconciled at start (default /var/lib/chaoslet)\n"
+               "  --keep-faults-on-exit leave live faults (kernel state and journal) to the next agent on\n"
+               "                        SIGTERM, for upgrades; without it stopping recovers every fault\n"
                "  --max-duration DUR    longest a fault may live (default 1h)\n"
                "  --allow-host-netns    allow targets in the node's own network namespace (hostNetwork pods);\n"
                "                        their faults hit only their cgroup's egress traffic\n"
@@ -49,13 +53,14 @@ static void help(void) {
 
 static int parse_args(int argc, char **argv, Options *o) {
         enum { ARG_SOCKET = 0x100, ARG_STATE_DIR, ARG_MAX_DURATION, ARG_KEEP_CAPS, ARG_ALLOW_HOST_NETNS,
-               ARG_VERSION };
+               ARG_KEEP_FAULTS, ARG_VERSION };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, ARG_SOCKET },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "max-duration", required_argument, NULL, ARG_MAX_DURATION },
                 { "keep-capabilities", no_argument, NULL, ARG_KEEP_CAPS },
                 { "allow-host-netns", no_argument, NULL, ARG_ALLOW_HOST_NETNS },
+                { "keep-faults-on-exit", no_argument, NULL, ARG_KEEP_FAULTS },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -75,7 +80,10 @@ static int parse_args(int argc, char **argv, Options *o) {
                         }
                         break;
                 case ARG_STATE_DIR:
-                        o->state_dir = optarg; /* reserved for the journal */
+                        o->state_dir = optarg;
+                        break;
+                case ARG_KEEP_FAULTS:
+                        o->keep_faults = true;
                         break;
                 case ARG_KEEP_CAPS:
                         o->keep_caps = true;
@@ -125,7 +133,7 @@ static void on_signal(Loop *loop, int fd, void *userdata, uint32_t events) {
 
         if (read(fd, &si, sizeof(si)) != sizeof(si))
                 return;
-        log_info("Received %s, recovering every fault", strsignal((int) si.ssi_signo));
+        log_info("Received %s, stopping", strsignal((int) si.ssi_signo));
         loop_quit(loop, 0);
 }
 
@@ -193,6 +201,12 @@ int main(int argc, char **argv) {
                 goto finish;
         }
         agent.registry.allow_host_netns = o.allow_host_netns;
+        agent.registry.keep_faults_on_exit = o.keep_faults;
+        k = journal_open(o.state_dir, &agent.registry.journal);
+        if (k < 0) {
+                log_error_errno(k, "Failed to open the fault journal in %s: %m", o.state_dir);
+                goto finish;
+        }
 
         k = loop_new(&loop);
         if (k < 0) {
@@ -200,6 +214,11 @@ int main(int argc, char **argv) {
                 goto finish;
         }
         k = server_new(loop, o.socket_path, agent_dispatch, &agent, &server);
+        if (k < 0)
+                goto finish;
+        /* The socket is bound (a second agent on it has refused to start), but no client is accepted before the
+         * journal's faults are back. */
+        k = registry_reconcile(&agent.registry);
         if (k < 0)
                 goto finish;
         if (loop_add(loop, sigfd, EPOLLIN, on_signal, NULL) < 0 ||
@@ -219,8 +238,10 @@ int main(int argc, char **argv) {
         r = k < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
 finish:
-        /* Every path out recovers every fault: nothing of ours stays in anybody's namespace. */
+        /* Every path out recovers every fault (nothing of ours stays in anybody's namespace), unless
+         * --keep-faults-on-exit hands them to the next agent. */
         registry_done(&agent.registry);
+        agent.registry.journal = journal_free(agent.registry.journal);
         server_free(server);
         loop_free(loop);
         classifier_free(classifier);

@@ -6,6 +6,8 @@
 #
 #   agent_start [chaosletd options...]   starts it on a private socket, waits until it answers, stops it on EXIT
 #   agent_stop                           SIGTERM, wait, and return its exit status
+#   agent_crash                          SIGKILL, wait; the state directory stays for the next agent_start
+#   agent_state                          the agent's --state-dir ($AGENT_DIR/state, kept across restarts)
 #   cl ARGS...                           chaoslet --socket ... --json ARGS...
 #   cl_err ARGS...                       expect failure: prints the JSON-RPC error code the CLI reported
 #   agent_log                            the agent's stderr so far
@@ -25,9 +27,10 @@ AGENT_PID=
 
 agent_start() {
         [[ -x $CHAOSLETD ]] || fail "chaosletd not found at $CHAOSLETD (set BUILD_DIR)"
-        "$CHAOSLETD" --socket "$AGENT_SOCKET" --state-dir "$AGENT_DIR/state" "$@" 2>"$AGENT_LOG" &
+        "$CHAOSLETD" --socket "$AGENT_SOCKET" --state-dir "$AGENT_DIR/state" "$@" 2>>"$AGENT_LOG" &
         AGENT_PID=$!
-        at_exit agent_kill
+        [[ -n ${_cl_agent_at_exit:-} ]] || at_exit agent_kill
+        _cl_agent_at_exit=1
         local i
         for ((i = 0; i < 100; i++)); do
                 "$CHAOSLET" --socket "$AGENT_SOCKET" info >/dev/null 2>&1 && return 0
@@ -42,6 +45,15 @@ agent_kill() {
         [[ -n $AGENT_PID ]] && { kill -KILL "$AGENT_PID"; wait "$AGENT_PID"; } 2>/dev/null
         AGENT_PID=
         rm -rf "$AGENT_DIR"
+}
+
+agent_crash() {
+        { kill -KILL "$AGENT_PID"; wait "$AGENT_PID"; } 2>/dev/null || true
+        AGENT_PID=
+}
+
+agent_state() {
+        echo "$AGENT_DIR/state"
 }
 
 agent_stop() {
