@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bitmap.h"
+#include "crash.h"
 #include "device.h"
 #include "error.h"
 #include "ifb.h"
@@ -448,9 +449,11 @@ again:
                 goto fail_ifb;
         }
 
+        CRASH_POINT("apply:after-ifb");
         k = tree_install(r, rtnl, d, p, err);
         if (k < 0)
                 goto fail_ifb;
+        CRASH_POINT("apply:after-ingress-tree");
 
         /* The clsact alone first: the kernel would otherwise go on to add our filter to somebody else's clsact. */
         k = rtnl_batch_commit_queued(rtnl, ingress_queue_clsact_add(rtnl, d->link_ifindex), &e);
@@ -488,6 +491,7 @@ static void device_uninstall(Registry *r, Rtnl *rtnl, Device *d) {
         (void) classifier_device_update(r->classifier, d->key, NULL);
         if (d->direction == CLASSIFIER_DIR_INGRESS) {
                 device_ingress_unhook(rtnl, d->link_ifindex);
+                CRASH_POINT("recover:after-unhook");
                 k = rtnl_batch_commit_queued(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), &e);
         } else
                 k = rtnl_batch_commit_queued(rtnl, tree_queue_root_del(rtnl, d->ifindex), &e);

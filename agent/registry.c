@@ -374,6 +374,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 k = journal_failed(err, k);
                 goto fail_devices;
         }
+        CRASH_POINT("apply:after-netns-note");
         /* Listed before syncing, so the devices' desired state includes it; then each device's kernel state is
          * brought in line, all or nothing. */
         registry_fault_link(r, f);
