@@ -155,7 +155,7 @@ static int adopt(Registry *r, JournalEntry *e, int fd) {
 
 fail:
         log_warning("Failed to re-establish fault %s from the journal: %s; it is removed",
-                    e->id, err.message ? err.message : strerror(-k));
+                    e->id, err.message[0] ? err.message : strerror(-k));
         rpc_error_done(&err);
         registry_fault_free(f);
         return k;
