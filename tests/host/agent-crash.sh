@@ -34,13 +34,7 @@ lost() {
         ns_probe a "$1" --count "${2:-200}" --interval 1 --timeout 300 | jq .lost
 }
 nothing_left() {
-        local out
-        out=$(ns_exec a tc qdisc show; ns_exec a tc filter show dev "$DEV"; ns_exec a tc filter show dev "$DEV" ingress 2>/dev/null
-              ns_exec a ip link show; ns_exec a bpftool net 2>/dev/null || true)
-        if grep -E -q 'c4a0|chaoslet|clsact' <<<"$out"; then
-                echo "$out" >&2
-                fail "something of chaoslet's is left in namespace a ($1)"
-        fi
+        QUIET=1 assert_no_residue a "$DEV" "$1"
 }
 wait_dead() {
         local i

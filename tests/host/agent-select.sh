@@ -39,14 +39,7 @@ counters() {
         cl get "$1" | jq -c .counters
 }
 nothing_left() {
-        local out
-        out=$(ns_exec a tc qdisc show; ns_exec a tc filter show dev "$DEV"; ns_exec a tc filter show dev "$DEV" ingress 2>/dev/null
-              ns_exec a ip link show; ns_exec a bpftool net 2>/dev/null || true)
-        if grep -E -q 'c4a0|chaoslet|clsact' <<<"$out"; then
-                echo "$out" >&2
-                fail "something of chaoslet's is left in namespace a ($1)"
-        fi
-        echo "ok: nothing of chaoslet's left in namespace a ($1)"
+        assert_no_residue a "$DEV" "$1"
 }
 
 # --- partition one of two addresses behind the same device ---------------------------------------------

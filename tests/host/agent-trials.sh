@@ -36,13 +36,7 @@ declare -A SPEC=(
 OPS=$AGENT_DIR/ops.log
 
 nothing_left() {
-        local out
-        out=$(ns_exec a tc qdisc show; ns_exec a tc filter show dev "$DEV"; ns_exec a tc filter show dev "$DEV" ingress 2>/dev/null
-              ns_exec a ip link show; ns_exec a bpftool net 2>/dev/null || true)
-        if grep -E -q 'c4a0|chaoslet|clsact' <<<"$out"; then
-                echo "$out" >&2
-                fail "trial $1: something of chaoslet's is left in namespace a"
-        fi
+        QUIET=1 assert_no_residue a "$DEV" "$1"
 }
 
 # Apply or recover a random fault, bounded: at most 400 operations, each logged before it starts and when acked.
@@ -101,7 +95,7 @@ for ((trial = 1; trial <= TRIALS; trial++)); do
                         cl recover "$id" >/dev/null
                 fi
         done
-        nothing_left "$trial"
+        nothing_left "trial $trial"
         [[ -z $(ls "$(agent_state)/faults") ]] || fail "trial $trial: journal entries left: $(ls "$(agent_state)/faults")"
         agent_stop || fail "trial $trial: the agent did not stop cleanly"
 done

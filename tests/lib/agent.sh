@@ -12,6 +12,8 @@
 #   cl_err ARGS...                       expect failure: prints the JSON-RPC error code the CLI reported
 #   agent_log                            the agent's stderr so far
 #   assert_clean NS DEV                  nothing of chaoslet's left on the device (qdisc, class, filter)
+#   assert_no_residue NS DEV WHAT        nothing of chaoslet's left in the namespace: qdiscs, DEV's filters both
+#                                        ways, links (IFBs), bpftool net; prints ok unless QUIET=1
 #
 # BUILD_DIR locates the binaries (chaosletd, chaoslet).
 
@@ -91,6 +93,18 @@ assert_clean() {
                 fail "chaoslet left something on $dev in $ns"
         fi
         echo "ok: nothing of chaoslet's on $dev in $ns"
+}
+
+assert_no_residue() {
+        local ns=$1 dev=$2 out
+        out=$(ns_exec "$ns" tc qdisc show; ns_exec "$ns" tc filter show dev "$dev"
+              ns_exec "$ns" tc filter show dev "$dev" ingress 2>/dev/null; ns_exec "$ns" ip link show
+              ns_exec "$ns" bpftool net 2>/dev/null || true)
+        if grep -E -q 'c4a0|chaoslet|clsact' <<<"$out"; then
+                echo "$out" >&2
+                fail "something of chaoslet's is left in namespace $ns ($3)"
+        fi
+        [[ ${QUIET:-} == 1 ]] || echo "ok: nothing of chaoslet's left in namespace $ns ($3)"
 }
 
 # udpprobe's median RTT in ms between two namespaces: median_ms NS ADDR:PORT COUNT [INTERVAL_MS]
