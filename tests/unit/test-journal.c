@@ -57,7 +57,13 @@ static void check_same(const JournalEntry *a, const JournalEntry *b) {
         CHECK_STREQ(a->boot_id, b->boot_id);
         CHECK_EQ_INT(a->counter_key, b->counter_key);
         CHECK_EQ_INT(a->n_devices, b->n_devices);
-        CHECK(memcmp(a->devices, b->devices, sizeof(a->devices)) == 0);
+        for (size_t i = 0; i < a->n_devices && i < b->n_devices; i++) {
+                CHECK_EQ_INT(a->devices[i].link_ifindex, b->devices[i].link_ifindex);
+                CHECK_STREQ(a->devices[i].link_name, b->devices[i].link_name);
+                CHECK_EQ_INT(a->devices[i].direction, b->devices[i].direction);
+                CHECK_EQ_INT(a->devices[i].minor, b->devices[i].minor);
+                CHECK_EQ_INT(a->devices[i].key, b->devices[i].key);
+        }
         CHECK_EQ_INT(!!a->spec.ignored, !!b->spec.ignored);
         for (size_t i = 0; a->spec.ignored && b->spec.ignored && a->spec.ignored[i]; i++)
                 CHECK_STREQ(a->spec.ignored[i], b->spec.ignored[i]);
