@@ -80,7 +80,7 @@ static bool netns_in_use(Registry *r, NetnsId id, const Fault *skip) {
         return false;
 }
 
-void registry_journal_drop(Registry *r, const Fault *f) {
+void registry_journal_drop(Registry *r, const Fault *f, bool forget_netns) {
         int k;
 
         if (!r->journal)
@@ -89,7 +89,7 @@ void registry_journal_drop(Registry *r, const Fault *f) {
         k = journal_remove(r->journal, f->id);
         if (k < 0)
                 log_error_errno(k, "Failed to remove the journal entry of fault %s: %m", f->id);
-        if (!netns_in_use(r, f->netns, f))
+        if (forget_netns && !netns_in_use(r, f->netns, f))
                 (void) journal_netns_forget(r->journal, f->netns);
 }
 

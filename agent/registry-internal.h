@@ -15,10 +15,12 @@ int registry_rules_load(Registry *r, Fault *f, const FaultSpec *spec, int want_k
 void registry_rules_unload(Registry *r, Fault *f);
 
 /* The journal (none: all succeed): record the fault's namespace before its first change there, write the fault's
- * entry, drop it (and the namespace's record once no live fault is left there). */
+ * entry, drop it. With forget_netns (the namespace is gone, or the agent stops), the namespace's record goes too
+ * once no live fault is left there; otherwise it stays, so that the next apply there costs one fsync'd write, not
+ * two (reconcile forgets records that explain nothing). */
 int registry_journal_note(Registry *r, const Fault *f);
 int registry_journal_write(Registry *r, const Fault *f);
-void registry_journal_drop(Registry *r, const Fault *f);
+void registry_journal_drop(Registry *r, const Fault *f, bool forget_netns);
 
 /* The fault's namespace died: keep what it looked like for a while, as state "ended" (fault-view.c). */
 void registry_fault_ended(Registry *r, const Fault *f, const char *reason);

@@ -458,7 +458,7 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
         }
 
         CRASH_POINT("recover:after-batch");
-        registry_journal_drop(r, f);
+        registry_journal_drop(r, f, gone || force);
         CRASH_POINT("recover:after-journal-unlink");
         registry_fault_unlink(r, f);
         for (size_t i = 0; i < f->n_devices; i++)
