@@ -411,10 +411,14 @@ static int ifb_lookup(int netns_fd, const char *name, int *ret) {
 
 /* Take chaoslet's ingress hook off a device: the whole clsact when it carries nothing but our filter, else just our
  * filter, so nobody else's filters go with it. */
-void device_ingress_unhook(Rtnl *rtnl, int link_ifindex) {
+void device_ingress_unhook(Rtnl *rtnl, int link_ifindex, bool stale_ifb) {
         IngressHookState hook;
 
-        if (ingress_hook_state(rtnl, link_ifindex, &hook) < 0 || !hook.ours)
+        if (ingress_hook_state(rtnl, link_ifindex, &hook) < 0)
+                return;
+        /* chaoslet adds its clsact and then its filter (two commits: ingress_install()), and creates the IFB before
+         * either: an empty clsact beside a stale IFB of ours is what an agent killed between the two left. */
+        if (!hook.ours && !(stale_ifb && !hook.others))
                 return;
         (void) rtnl_batch_commit_queued(rtnl, hook.others ? ingress_queue_redirect_del(rtnl, link_ifindex)
                                         : ingress_queue_clsact_del(rtnl, link_ifindex), NULL);
@@ -432,7 +436,7 @@ again:
                 /* Our name, but no fault of ours: left by an agent that was killed. Its hook goes first, so
                  * nothing is ever redirected to an IFB that is gone. */
                 log_notice("Removing a stale chaoslet IFB %s and its ingress hook on %s", d->name, d->link_name);
-                device_ingress_unhook(rtnl, d->link_ifindex);
+                device_ingress_unhook(rtnl, d->link_ifindex, true);
                 (void) rtnl_batch_commit_queued(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), NULL);
                 retried = true;
                 goto again;
@@ -465,6 +469,7 @@ again:
                 k = kernel_error(err, &e, d, "add the ingress hook");
                 goto fail_tree;
         }
+        CRASH_POINT("apply:after-clsact");
         k = rtnl_batch_commit_queued(rtnl, ingress_queue_redirect(rtnl, d->link_ifindex, classifier_ingress_prog_fd(r->classifier),
                                                 d->ifindex), &e);
         if (k < 0) {
@@ -490,7 +495,7 @@ static void device_uninstall(Registry *r, Rtnl *rtnl, Device *d) {
 
         (void) classifier_device_update(r->classifier, d->key, NULL);
         if (d->direction == CLASSIFIER_DIR_INGRESS) {
-                device_ingress_unhook(rtnl, d->link_ifindex);
+                device_ingress_unhook(rtnl, d->link_ifindex, false);
                 CRASH_POINT("recover:after-unhook");
                 k = rtnl_batch_commit_queued(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), &e);
         } else

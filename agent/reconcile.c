@@ -222,11 +222,18 @@ static void sweep_netns(Registry *r, int fd, NetnsId ns) {
                 return;
         }
         for (size_t i = 0; i < n; i++) {
+                char name[IF_NAMESIZE];
                 IngressHookState hook;
+                bool stale_ifb = false;
 
-                if (!claimed(r, ns, 0, links[i].ifindex, NULL) &&
-                    ingress_hook_state(rtnl, links[i].ifindex, &hook) >= 0 && hook.ours) {
-                        device_ingress_unhook(rtnl, links[i].ifindex);
+                if (claimed(r, ns, 0, links[i].ifindex, NULL))
+                        continue;
+                ifb_name(links[i].ifindex, name, sizeof(name));
+                for (size_t j = 0; j < n_ifbs; j++)
+                        stale_ifb = stale_ifb || (strcmp(ifbs[j].name, name) == 0 && !claimed(r, ns, 0, 0, name));
+                if (ingress_hook_state(rtnl, links[i].ifindex, &hook) >= 0 &&
+                    (hook.ours || (stale_ifb && !hook.others))) {
+                        device_ingress_unhook(rtnl, links[i].ifindex, stale_ifb);
                         removed++;
                 }
         }

@@ -67,7 +67,7 @@ check_after_restart() {
         [[ -z $(ls "$(agent_state)/faults") ]] || fail "$step: journal entries left: $(ls "$(agent_state)/faults")"
 }
 
-for step in apply:after-netns-note apply:after-ifb apply:after-ingress-tree apply:after-batch apply:after-journal; do
+for step in apply:after-netns-note apply:after-ifb apply:after-ingress-tree apply:after-clsact apply:after-batch apply:after-journal; do
         CHAOSLET_CRASH_AT=$step agent_start
         "$CHAOSLET" --socket "$AGENT_SOCKET" --json apply -f - <<<"$FAULT" >/dev/null 2>&1 &&
                 fail "$step: the apply was acknowledged by an agent that was to crash"
@@ -82,5 +82,5 @@ for step in recover:after-unhook recover:after-batch recover:after-journal-unlin
         wait_dead "$step"
         check_after_restart "$step"
 done
-echo "crash points: 8 steps, $live fully live and $gone fully gone after a restart, nothing left behind"
+echo "crash points: 9 steps, $live fully live and $gone fully gone after a restart, nothing left behind"
 grep -q 'Adopted fault c' "$AGENT_LOG" || fail "no step was adopted: the crash points are not compiled in?"
