@@ -11,6 +11,7 @@
 #   --keep-faults-on-exit    SIGTERM leaves the faults acting; the next agent adopts them
 #   plain SIGTERM            recovers everything and empties the journal
 #   corrupt entries          a torn one and a wrong version: skipped, set aside, counted in agent.info
+#   journal write fails      the apply is refused (-32603) and undone
 #
 #   a (192.0.2.1) --- b (192.0.2.2 + 192.0.2.3), echo on ports 7 and 9
 
@@ -126,3 +127,16 @@ assert_eq "$(cl list | jq -r '[.faults[].id] | join(",")')" good "the good entry
 assert_eq "$(lost 192.0.2.3:7 50)" 50 "the good entry still acts"
 cl recover good >/dev/null
 nothing_left "at the end"
+
+# --- a journal that cannot be written: the apply fails with -32603 and is undone (the agent holds no
+# CAP_DAC_OVERRIDE, so a read-only directory stops it) ---------------------------------------------------------
+chmod 500 "$STATE/faults"
+out=$(apply_json "{\"id\":\"nojournal\",$T,\"direction\":\"both\",\"partition\":true,
+                   \"match\":{\"cidrs\":[\"192.0.2.3/32\"]}}" 2>&1) && fail "applied without a journal entry: $out"
+chmod 700 "$STATE/faults"
+grep -q -- -32603 <<<"$out" || fail "expected -32603 for a journal that cannot be written: $out"
+grep -q 'journal' <<<"$out" || fail "the error does not name the journal: $out"
+echo "ok: refused with: $(head -c 200 <<<"$out")"
+assert_eq "$(cl list | jq '.faults | length')" 0 "faults after the refused apply"
+nothing_left "after an apply whose journal write failed"
+assert_eq "$(lost 192.0.2.3:7 50)" 0 "lost after the refused apply"
