@@ -470,8 +470,9 @@ again:
                 goto fail_tree;
         }
         CRASH_POINT("apply:after-clsact");
-        k = rtnl_batch_commit_queued(rtnl, ingress_queue_redirect(rtnl, d->link_ifindex, classifier_ingress_prog_fd(r->classifier),
-                                                d->ifindex), &e);
+        k = rtnl_batch_commit_queued(rtnl, ingress_queue_redirect(rtnl, d->link_ifindex,
+                                                                  classifier_ingress_prog_fd(r->classifier),
+                                                                  d->ifindex), &e);
         if (k < 0) {
                 (void) rtnl_batch_commit_queued(rtnl, ingress_queue_clsact_del(rtnl, d->link_ifindex), NULL);
                 k = kernel_error(err, &e, d, "add the ingress hook");

@@ -67,7 +67,8 @@ static int get_i64(const cJSON *o, const char *name, int64_t *ret) {
 static int get_uint(const cJSON *o, const char *name, unsigned max, unsigned *ret) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
-        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > max || v->valuedouble != (unsigned) v->valuedouble)
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > max ||
+            v->valuedouble != (unsigned) v->valuedouble)
                 return -EBADMSG;
         *ret = (unsigned) v->valuedouble;
         return 0;

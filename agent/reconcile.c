@@ -239,7 +239,8 @@ static void sweep_netns(Registry *r, int fd, NetnsId ns) {
         }
         for (size_t i = 0; i < n_ifbs; i++)
                 if (!claimed(r, ns, 0, 0, ifbs[i].name)) {
-                        (void) rtnl_batch_commit_queued(rtnl, ifb_queue_delete(rtnl, ifbs[i].ifindex, ifbs[i].name), NULL);
+                        (void) rtnl_batch_commit_queued(rtnl, ifb_queue_delete(rtnl, ifbs[i].ifindex, ifbs[i].name),
+                                                        NULL);
                         removed++;
                 }
         for (size_t i = 0; i < n; i++) {
