@@ -161,15 +161,21 @@ fail:
         return k;
 }
 
+typedef struct Reconcile {
+        Registry *registry;
+        TargetScan scan;        /* every process's namespace, read once */
+} Reconcile;
+
 static void reconcile_entry(JournalEntry *e, void *userdata) {
-        Registry *r = userdata;
+        Reconcile *c = userdata;
+        Registry *r = c->registry;
         _cleanup_close_ int fd = -EBADF;
         char tbuf[4200], when[64];
         bool expired;
         int k;
 
         expired = strcmp(e->boot_id, journal_boot_id(r->journal)) != 0 || e->deadline_ns <= now_ns(CLOCK_MONOTONIC);
-        k = target_reopen(&e->spec.target, e->netns, &fd);
+        k = target_reopen_scanned(&e->spec.target, e->netns, &c->scan, &fd);
         if (k < 0 && k != -ENOENT) {
                 log_warning_errno(k, "Cannot reach the namespace of journalled fault %s; it stays in the journal: %m",
                                   e->id);
@@ -258,11 +264,12 @@ static void sweep_netns(Registry *r, int fd, NetnsId ns) {
 }
 
 static void reconcile_netns(NetnsId id, const FaultTarget *hint, void *userdata) {
-        Registry *r = userdata;
+        Reconcile *c = userdata;
+        Registry *r = c->registry;
         _cleanup_close_ int fd = -EBADF;
         int k;
 
-        k = target_reopen(hint, id, &fd);
+        k = target_reopen_scanned(hint, id, &c->scan, &fd);
         if (k == -ENOENT) {
                 (void) journal_netns_forget(r->journal, id);
                 return;
@@ -280,14 +287,22 @@ int registry_reconcile(Registry *r) {
         int64_t t0 = now_ns(CLOCK_MONOTONIC);
         int k, n;
 
+        Reconcile c = { .registry = r };
+
         if (!r->journal)
                 return 0;
-        n = journal_load(r->journal, reconcile_entry, r);
-        if (n < 0)
+        k = target_scan_processes(&c.scan);
+        if (k < 0)
+                log_warning_errno(k, "Failed to list the processes' network namespaces: %m");
+        n = journal_load(r->journal, reconcile_entry, &c);
+        if (n < 0) {
+                target_scan_done(&c.scan);
                 return log_error_errno(n, "Failed to read the journal in %s: %m", journal_path(r->journal));
-        k = journal_netns_load(r->journal, reconcile_netns, r);
+        }
+        k = journal_netns_load(r->journal, reconcile_netns, &c);
         if (k < 0)
                 log_warning_errno(k, "Failed to read the namespace records in %s: %m", journal_path(r->journal));
+        target_scan_done(&c.scan);
         registry_timer_arm(r);
         log_info("Reconciled the journal in %s: %d entr%s, %u adopted, %u corrupt, in %.1f ms",
                  journal_path(r->journal), n, n == 1 ? "y" : "ies", r->n_faults, journal_corrupt(r->journal),
