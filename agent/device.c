@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bitmap.h"
+#include "crash.h"
 #include "device.h"
 #include "error.h"
 #include "ifb.h"
@@ -281,14 +282,6 @@ static int queue_classes(Rtnl *rtnl, Device *d, const Plan *p, uint64_t which, u
         return 0;
 }
 
-/* Commit what was just queued. A message that did not fit (queued < 0) fails the whole change: nothing goes out. */
-static int commit(Rtnl *rtnl, int queued, RtnlError *e) {
-        if (queued < 0) {
-                rtnl_batch_reset(rtnl);
-                return queued;
-        }
-        return rtnl_batch_commit(rtnl, NULL, e);
-}
 
 /* Removals are one small message per class: at most 64 always fit in an empty batch (rtnl.h). */
 static void queue_classes_del(Rtnl *rtnl, Device *d, uint64_t which) {
@@ -330,7 +323,7 @@ again:
 
         /* Undo: the root takes everything below it along. */
         if (results[0] >= 0) {
-                (void) commit(rtnl, tree_queue_root_del(rtnl, d->ifindex), NULL);
+                (void) rtnl_batch_commit_queued(rtnl, tree_queue_root_del(rtnl, d->ifindex), NULL);
         }
         (void) classifier_device_update(r->classifier, d->key, NULL);
 
@@ -342,7 +335,7 @@ again:
                     !retried && !device_owns(r, d)) {
                         /* Our handle, but no fault of ours: left by an agent that was killed. */
                         log_notice("Removing a stale chaoslet root on %s", d->name);
-                        (void) commit(rtnl, tree_queue_root_del(rtnl, d->ifindex), NULL);
+                        (void) rtnl_batch_commit_queued(rtnl, tree_queue_root_del(rtnl, d->ifindex), NULL);
                         retried = true;
                         goto again;
                 }
@@ -418,12 +411,16 @@ static int ifb_lookup(int netns_fd, const char *name, int *ret) {
 
 /* Take chaoslet's ingress hook off a device: the whole clsact when it carries nothing but our filter, else just our
  * filter, so nobody else's filters go with it. */
-static void ingress_unhook(Rtnl *rtnl, int link_ifindex) {
+void device_ingress_unhook(Rtnl *rtnl, int link_ifindex, bool stale_ifb) {
         IngressHookState hook;
 
-        if (ingress_hook_state(rtnl, link_ifindex, &hook) < 0 || !hook.ours)
+        if (ingress_hook_state(rtnl, link_ifindex, &hook) < 0)
                 return;
-        (void) commit(rtnl, hook.others ? ingress_queue_redirect_del(rtnl, link_ifindex)
+        /* chaoslet adds its clsact and then its filter (two commits: ingress_install()), and creates the IFB before
+         * either: an empty clsact beside a stale IFB of ours is what an agent killed between the two left. */
+        if (!hook.ours && !(stale_ifb && !hook.others))
+                return;
+        (void) rtnl_batch_commit_queued(rtnl, hook.others ? ingress_queue_redirect_del(rtnl, link_ifindex)
                                         : ingress_queue_clsact_del(rtnl, link_ifindex), NULL);
 }
 
@@ -434,13 +431,13 @@ static int ingress_install(Registry *r, Rtnl *rtnl, int netns_fd, Device *d, con
         int k;
 
 again:
-        k = commit(rtnl, ifb_queue_create(rtnl, d->name), &e);
+        k = rtnl_batch_commit_queued(rtnl, ifb_queue_create(rtnl, d->name), &e);
         if (k == -EEXIST && !retried && ifb_lookup(netns_fd, d->name, &d->ifindex) >= 0) {
                 /* Our name, but no fault of ours: left by an agent that was killed. Its hook goes first, so
                  * nothing is ever redirected to an IFB that is gone. */
                 log_notice("Removing a stale chaoslet IFB %s and its ingress hook on %s", d->name, d->link_name);
-                ingress_unhook(rtnl, d->link_ifindex);
-                (void) commit(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), NULL);
+                device_ingress_unhook(rtnl, d->link_ifindex, true);
+                (void) rtnl_batch_commit_queued(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), NULL);
                 retried = true;
                 goto again;
         }
@@ -450,18 +447,20 @@ again:
         d->ifindex = 0;
         k = ifb_lookup(netns_fd, d->name, &d->ifindex);
         if (k >= 0)
-                k = commit(rtnl, ifb_queue_up(rtnl, d->ifindex), &e);
+                k = rtnl_batch_commit_queued(rtnl, ifb_queue_up(rtnl, d->ifindex), &e);
         if (k < 0) {
                 rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to bring chaoslet's IFB device up");
                 goto fail_ifb;
         }
 
+        CRASH_POINT("apply:after-ifb");
         k = tree_install(r, rtnl, d, p, err);
         if (k < 0)
                 goto fail_ifb;
+        CRASH_POINT("apply:after-ingress-tree");
 
         /* The clsact alone first: the kernel would otherwise go on to add our filter to somebody else's clsact. */
-        k = commit(rtnl, ingress_queue_clsact_add(rtnl, d->link_ifindex), &e);
+        k = rtnl_batch_commit_queued(rtnl, ingress_queue_clsact_add(rtnl, d->link_ifindex), &e);
         if (k == -EEXIST) {
                 k = conflict_error(err, d, "clsact", "the device already has a clsact qdisc, which chaoslet does not share");
                 goto fail_tree;
@@ -470,10 +469,12 @@ again:
                 k = kernel_error(err, &e, d, "add the ingress hook");
                 goto fail_tree;
         }
-        k = commit(rtnl, ingress_queue_redirect(rtnl, d->link_ifindex, classifier_ingress_prog_fd(r->classifier),
-                                                d->ifindex), &e);
+        CRASH_POINT("apply:after-clsact");
+        k = rtnl_batch_commit_queued(rtnl, ingress_queue_redirect(rtnl, d->link_ifindex,
+                                                                  classifier_ingress_prog_fd(r->classifier),
+                                                                  d->ifindex), &e);
         if (k < 0) {
-                (void) commit(rtnl, ingress_queue_clsact_del(rtnl, d->link_ifindex), NULL);
+                (void) rtnl_batch_commit_queued(rtnl, ingress_queue_clsact_del(rtnl, d->link_ifindex), NULL);
                 k = kernel_error(err, &e, d, "add the ingress hook");
                 goto fail_tree;
         }
@@ -483,7 +484,7 @@ fail_tree:
         (void) classifier_device_update(r->classifier, d->key, NULL);
 fail_ifb:
         /* Deleting the IFB takes its tree along. */
-        (void) commit(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), NULL);
+        (void) rtnl_batch_commit_queued(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), NULL);
         d->ifindex = 0;
         d->classes = 0;
         return k;
@@ -495,10 +496,11 @@ static void device_uninstall(Registry *r, Rtnl *rtnl, Device *d) {
 
         (void) classifier_device_update(r->classifier, d->key, NULL);
         if (d->direction == CLASSIFIER_DIR_INGRESS) {
-                ingress_unhook(rtnl, d->link_ifindex);
-                k = commit(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), &e);
+                device_ingress_unhook(rtnl, d->link_ifindex, false);
+                CRASH_POINT("recover:after-unhook");
+                k = rtnl_batch_commit_queued(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), &e);
         } else
-                k = commit(rtnl, tree_queue_root_del(rtnl, d->ifindex), &e);
+                k = rtnl_batch_commit_queued(rtnl, tree_queue_root_del(rtnl, d->ifindex), &e);
         /* Gone already (device or namespace removed, root replaced by somebody else): nothing of ours is left to
          * remove, and we must not touch what is there now. */
         if (k < 0 && k != -ENOENT && k != -EINVAL && k != -ENODEV)

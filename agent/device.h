@@ -46,6 +46,10 @@ int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcErro
 int device_sync_fault(Registry *r, Fault *f, int netns_fd, void (*undo)(Registry *r, Fault *f, void *userdata),
                       void *userdata, RpcError *err);
 
+/* Take chaoslet's ingress hook off a device (the clsact too when nothing else hangs on it). stale_ifb: the device's
+ * IFB of ours is there and no live fault explains it, so an empty clsact is ours too. */
+void device_ingress_unhook(Rtnl *rtnl, int link_ifindex, bool stale_ifb);
+
 /* The namespace is gone: so is everything we had put in it. */
 void device_forget_kernel_state(Registry *r, Device *d);
 

@@ -16,6 +16,7 @@
 #include "client.h"
 #include "config.h"
 #include "log.h"
+#include "journal.h"
 #include "loader.h"
 #include "loop.h"
 #include "nsid.h"
@@ -34,13 +35,16 @@ typedef struct Options {
         bool allow_host_netns;
         const char *socket_group;
         int64_t idle_timeout_ns;
+        bool keep_faults;
 } Options;
 
 static void help(void) {
         printf("Usage: chaosletd [OPTIONS]\n\n"
                "The chaoslet agent: network faults in other network namespaces, over JSON-RPC.\n\n"
                "  --socket PATH         Unix socket to listen on (default " CHAOSLET_SOCKET_DEFAULT ")\n"
-               "  --state-dir DIR       reserved for the fault journal; unused in this version\n"
+               "  --state-dir DIR       the fault journal, reconciled at start (default /var/lib/chaoslet)\n"
+               "  --keep-faults-on-exit leave live faults (kernel state and journal) to the next agent on\n"
+               "                        SIGTERM, for upgrades; without it stopping recovers every fault\n"
                "  --max-duration DUR    longest a fault may live (default 1h)\n"
                "  --socket-group GROUP  who may connect besides root: the socket's group, a name or a number\n"
                "                        (default root)\n"
@@ -66,7 +70,7 @@ static int positive_duration(const char *option, const char *s, int64_t *ret) {
 
 static int parse_args(int argc, char **argv, Options *o) {
         enum { ARG_SOCKET = 0x100, ARG_STATE_DIR, ARG_MAX_DURATION, ARG_KEEP_CAPS, ARG_ALLOW_HOST_NETNS,
-               ARG_VERSION, ARG_SOCKET_GROUP, ARG_IDLE_TIMEOUT };
+               ARG_VERSION, ARG_SOCKET_GROUP, ARG_IDLE_TIMEOUT, ARG_KEEP_FAULTS };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, ARG_SOCKET },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
@@ -75,6 +79,7 @@ static int parse_args(int argc, char **argv, Options *o) {
                 { "allow-host-netns", no_argument, NULL, ARG_ALLOW_HOST_NETNS },
                 { "socket-group", required_argument, NULL, ARG_SOCKET_GROUP },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                { "keep-faults-on-exit", no_argument, NULL, ARG_KEEP_FAULTS },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -92,7 +97,10 @@ static int parse_args(int argc, char **argv, Options *o) {
                                 return -EINVAL;
                         break;
                 case ARG_STATE_DIR:
-                        o->state_dir = optarg; /* reserved for the journal */
+                        o->state_dir = optarg;
+                        break;
+                case ARG_KEEP_FAULTS:
+                        o->keep_faults = true;
                         break;
                 case ARG_KEEP_CAPS:
                         o->keep_caps = true;
@@ -167,7 +175,7 @@ static void on_signal(Loop *loop, int fd, void *userdata, uint32_t events) {
 
         if (read(fd, &si, sizeof(si)) != sizeof(si))
                 return;
-        log_info("Received %s, recovering every fault", strsignal((int) si.ssi_signo));
+        log_info("Received %s, stopping", strsignal((int) si.ssi_signo));
         loop_quit(loop, 0);
 }
 
@@ -256,7 +264,18 @@ int main(int argc, char **argv) {
                 goto finish;
         }
         agent.registry.allow_host_netns = o.allow_host_netns;
+        agent.registry.keep_faults_on_exit = o.keep_faults;
+        k = journal_open(o.state_dir, &agent.registry.journal);
+        if (k < 0) {
+                log_error_errno(k, "Failed to open the fault journal in %s: %m", o.state_dir);
+                goto finish;
+        }
 
+        /* The socket is bound (a second agent on it has refused to start), but no client is accepted before the
+         * journal's faults are back. */
+        k = registry_reconcile(&agent.registry);
+        if (k < 0)
+                goto finish;
         if (loop_add(loop, sigfd, EPOLLIN, on_signal, NULL) < 0 ||
             loop_add(loop, agent.registry.timer_fd, EPOLLIN, on_timer, &agent) < 0 ||
             (agent.registry.nsid_fd >= 0 &&
@@ -274,8 +293,10 @@ int main(int argc, char **argv) {
         r = k < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
 finish:
-        /* Every path out recovers every fault: nothing of ours stays in anybody's namespace. */
+        /* Every path out recovers every fault (nothing of ours stays in anybody's namespace), unless
+         * --keep-faults-on-exit hands them to the next agent. */
         registry_done(&agent.registry);
+        agent.registry.journal = journal_free(agent.registry.journal);
         server_free(server);
         loop_free(loop);
         classifier_free(classifier);

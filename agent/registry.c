@@ -9,21 +9,22 @@
 #include <sys/timerfd.h>
 
 #include "bitmap.h"
+#include "crash.h"
 #include "device.h"
 #include "error.h"
 #include "log.h"
 #include "macro.h"
 #include "nsid.h"
-#include "registry.h"
+#include "registry-internal.h"
 #include "target.h"
 #include "time-util.h"
 #include "units.h"
 
 /* ---- the fault list and its timer ------------------------------------------------------------------------ */
 
-static void timer_arm(Registry *r) {
+void registry_timer_arm(Registry *r) {
         struct itimerspec its = {};
-        int64_t next = INT64_MAX;
+        int64_t next = registry_ended_expire(r, now_ns(CLOCK_MONOTONIC));
 
         for (Fault *f = r->faults; f; f = f->next) {
                 int64_t t = f->deadline_ns > f->retry_ns ? f->deadline_ns : f->retry_ns;
@@ -40,7 +41,7 @@ static void timer_arm(Registry *r) {
                 log_error_errno(errno, "Failed to arm the expiry timer: %m");
 }
 
-static void fault_free(Fault *f) {
+void registry_fault_free(Fault *f) {
         if (!f)
                 return;
         fault_spec_done(&f->spec);
@@ -48,7 +49,15 @@ static void fault_free(Fault *f) {
         free(f);
 }
 
-static void fault_unlink(Registry *r, Fault *f) {
+void registry_fault_link(Registry *r, Fault *f) {
+        f->next = r->faults;
+        r->faults = f;
+        r->n_faults++;
+        if (f->order > r->next_order)
+                r->next_order = f->order;
+}
+
+void registry_fault_unlink(Registry *r, Fault *f) {
         for (Fault **p = &r->faults; *p; p = &(*p)->next)
                 if (*p == f) {
                         *p = f->next;
@@ -126,22 +135,26 @@ static void set_times(Registry *r, Fault *f) {
 
 /* ---- a fault's rules in the classifier: its counters, CIDRs and ports, under one key ------------------------ */
 
-static void rules_unload(Registry *r, Fault *f) {
+void registry_rules_unload(Registry *r, Fault *f) {
         (void) classifier_ports_set(r->classifier, f->counter_key, NULL, 0);
         classifier_cidrs_remove(r->classifier, f->counter_key, f->spec.match.cidrs, f->spec.match.n_cidrs,
                                 &f->cidr_set);
         bitmap_set(r->counter_keys, f->counter_key, false);
 }
 
-/* Load spec's match into the classifier under a fresh key (f->counter_key). All or nothing. */
-static int rules_load(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
+int registry_rules_load(Registry *r, Fault *f, const FaultSpec *spec, int want_key, RpcError *err) {
         struct classifier_port_range ranges[MATCH_PORT_RANGES_MAX];
         unsigned key;
         int k;
 
-        k = bitmap_alloc(r->counter_keys, 0, CLASSIFIER_COUNTERS_MAX, &key);
-        if (k < 0)
-                return agent_fail(err, k, RPC_INTERNAL_ERROR, "Out of counter slots");
+        if (want_key >= 0 && want_key < CLASSIFIER_COUNTERS_MAX && !bitmap_test(r->counter_keys, (unsigned) want_key)) {
+                key = (unsigned) want_key;
+                bitmap_set(r->counter_keys, key, true);
+        } else {
+                k = bitmap_alloc(r->counter_keys, 0, CLASSIFIER_COUNTERS_MAX, &key);
+                if (k < 0)
+                        return agent_fail(err, k, RPC_INTERNAL_ERROR, "Out of counter slots");
+        }
         f->counter_key = key;
         (void) classifier_counters_reset(r->classifier, key);
 
@@ -175,6 +188,14 @@ static void renew_undo(Registry *r, Fault *f, void *userdata) {
         f->deadline_ns = u->deadline_ns;
 }
 
+static int journal_failed(RpcError *err, int k) {
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "Failed to write the fault journal; nothing was changed");
+        err->data = cJSON_CreateObject();
+        cJSON_AddNumberToObject(err->data, "errno", -k);
+        cJSON_AddStringToObject(err->data, "message", strerror(-k));
+        return k;
+}
+
 static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         _cleanup_close_ int fd = -EBADF;
         RenewUndo undo = { f->expires_at_ns, f->deadline_ns };
@@ -196,7 +217,18 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         /* All devices get the new deadline, or none. */
         set_times(r, f);
         k = device_sync_fault(r, f, fd, renew_undo, &undo, err);
-        timer_arm(r);
+        if (k >= 0) {
+                k = registry_journal_write(r, f);
+                if (k < 0) {
+                        RpcError ignored = {};
+
+                        renew_undo(r, f, &undo);
+                        (void) device_sync_fault(r, f, fd, renew_undo, &undo, &ignored);
+                        rpc_error_done(&ignored);
+                        k = journal_failed(err, k);
+                }
+        }
+        registry_timer_arm(r);
         if (k < 0)
                 return k;
         log_info("Renewed fault %s until %s", f->id, format_rfc3339(f->expires_at_ns, tbuf, sizeof(tbuf)));
@@ -265,7 +297,7 @@ static int host_netns_check(Registry *r, const FaultSpec *spec, const TargetFoun
 }
 
 static void apply_undo(Registry *r, Fault *f, void *userdata) {
-        fault_unlink(r, f);
+        registry_fault_unlink(r, f);
 }
 
 int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
@@ -316,7 +348,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 goto fail;
 
         /* Build its rules in the classifier. */
-        k = rules_load(r, f, spec, err);
+        k = registry_rules_load(r, f, spec, -1, err);
         if (k < 0)
                 goto fail;
 
@@ -336,17 +368,36 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         f->applied_at_ns = now_ns(CLOCK_REALTIME);
         set_times(r, f);
 
+        /* Before the first change in the namespace, so that a crash after the change knows where to look. */
+        k = registry_journal_note(r, f);
+        if (k < 0) {
+                k = journal_failed(err, k);
+                goto fail_devices;
+        }
+        CRASH_POINT("apply:after-netns-note");
         /* Listed before syncing, so the devices' desired state includes it; then each device's kernel state is
          * brought in line, all or nothing. */
-        f->next = r->faults;
-        r->faults = f;
-        r->n_faults++;
+        registry_fault_link(r, f);
         k = device_sync_fault(r, f, fd, apply_undo, NULL, err);
         if (k < 0)
                 goto fail_devices;
+        CRASH_POINT("apply:after-batch");
+        /* Durable before it is acknowledged; if it cannot be, the apply is undone. */
+        k = registry_journal_write(r, f);
+        if (k < 0) {
+                k = journal_failed(err, k);
+                registry_fault_unlink(r, f);
+                for (size_t i = 0; i < f->n_devices; i++) {
+                        RpcError ignored = {};
+                        (void) device_sync(r, f->devices[i].device, fd, NULL, &ignored);
+                        rpc_error_done(&ignored);
+                }
+                goto fail_devices;
+        }
+        CRASH_POINT("apply:after-journal");
 
         *spec = (FaultSpec) {}; /* f owns its allocations now */
-        timer_arm(r);
+        registry_timer_arm(r);
         log_info("Applied fault %s to %s (netns inode %" PRIu64 ", %zu device%s)", f->id,
                  fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf)), f->netns.ino, f->n_devices,
                  f->n_devices == 1 ? "" : "s");
@@ -356,7 +407,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
 fail_devices:
         for (size_t i = 0; i < f->n_devices; i++)
                 device_release(r, f->devices[i].device);
-        rules_unload(r, f);
+        registry_rules_unload(r, f);
 fail:
         free(f->cgroup_path);
         free(f); /* f->spec, if set, is still the caller's */
@@ -406,16 +457,19 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
                 rpc_error_done(&e);
         }
 
-        fault_unlink(r, f);
+        CRASH_POINT("recover:after-batch");
+        registry_journal_drop(r, f, gone || force);
+        CRASH_POINT("recover:after-journal-unlink");
+        registry_fault_unlink(r, f);
         for (size_t i = 0; i < f->n_devices; i++)
                 device_release(r, f->devices[i].device);
         /* Only now: until every device stopped consulting them, the fault's rules had to stay whole. */
-        rules_unload(r, f);
+        registry_rules_unload(r, f);
 
         log_info("%s fault %s on %s%s", why, f->id, fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf)),
                  gone ? " (its network namespace is gone)" : "");
-        fault_free(f);
-        timer_arm(r);
+        registry_fault_free(f);
+        registry_timer_arm(r);
         return 0;
 }
 
@@ -460,7 +514,7 @@ void registry_expire(Registry *r) {
                         rpc_error_done(&e);
                 }
         } while (f);
-        timer_arm(r);
+        registry_timer_arm(r);
 }
 
 void registry_netns_deleted(Registry *r, int32_t nsid) {
@@ -475,6 +529,7 @@ void registry_netns_deleted(Registry *r, int32_t nsid) {
                                 break;
                 if (f) {
                         RpcError e = {};
+                        registry_fault_ended(r, f, "its network namespace was destroyed");
                         (void) fault_remove(r, f, "Dropped", false, &e);
                         rpc_error_done(&e);
                 }
@@ -519,7 +574,19 @@ int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *fea
 }
 
 void registry_done(Registry *r) {
-        registry_recover_all(r);
+        if (!r->keep_faults_on_exit)
+                registry_recover_all(r);
+        else if (r->faults) {
+                /* Their kernel state and their journal entries stay: the next agent's reconcile adopts them. */
+                log_info("Leaving %u fault%s to the next agent (--keep-faults-on-exit)", r->n_faults,
+                         r->n_faults == 1 ? "" : "s");
+                while (r->faults) {
+                        Fault *f = r->faults;
+                        registry_fault_unlink(r, f);
+                        registry_fault_free(f);
+                }
+        }
+        registry_ended_free_all(r);
         while (r->devices) {
                 Device *d = r->devices;
                 r->devices = d->next;
@@ -528,51 +595,4 @@ void registry_done(Registry *r) {
         r->timer_fd = safe_close(r->timer_fd);
         r->nsid_fd = safe_close(r->nsid_fd);
         r->home = rtnl_free(r->home);
-}
-
-cJSON *fault_to_json(Registry *r, const Fault *f) {
-        cJSON *o = cJSON_CreateObject(), *t, *devs, *co;
-        struct classifier_counters c;
-        char buf[64];
-
-        cJSON_AddStringToObject(o, "id", f->id);
-        cJSON_AddStringToObject(o, "state", "active");
-        t = cJSON_AddObjectToObject(o, "target");
-        switch (f->spec.target.kind) {
-        case TARGET_PID:
-                cJSON_AddNumberToObject(t, "pid", f->spec.target.pid);
-                break;
-        case TARGET_NETNS:
-                cJSON_AddStringToObject(t, "netns", f->spec.target.netns);
-                break;
-        default:
-                cJSON_AddStringToObject(t, f->spec.target.kind == TARGET_CONTAINER ? "container" : "pod",
-                                        f->spec.target.ref ?: f->spec.target.id);
-        }
-        cJSON_AddNumberToObject(t, "netns_inode", (double) f->netns.ino);
-        if (f->cgroup_id) {
-                cJSON_AddStringToObject(t, "cgroup", f->cgroup_path);
-                cJSON_AddNumberToObject(t, "cgroup_id", (double) f->cgroup_id);
-        }
-        devs = cJSON_AddArrayToObject(o, "devices");
-        for (size_t i = 0; i < f->n_devices; i++) {
-                bool seen = false;
-                for (size_t j = 0; j < i; j++)
-                        seen = seen || f->devices[j].device->link_ifindex == f->devices[i].device->link_ifindex;
-                if (!seen)
-                        cJSON_AddItemToArray(devs, cJSON_CreateString(f->devices[i].device->link_name));
-        }
-        cJSON_AddStringToObject(o, "applied_at", format_rfc3339(f->applied_at_ns, buf, sizeof(buf)));
-        cJSON_AddStringToObject(o, "expires_at", format_rfc3339(f->expires_at_ns, buf, sizeof(buf)));
-        cJSON_AddItemToObject(o, "spec", fault_spec_to_json(&f->spec));
-        if (f->spec.ignored)
-                cJSON_AddItemToObject(o, "ignored", fault_spec_ignored_to_json(&f->spec));
-        /* Always there, so clients need no special case: zeros if the map cannot be read. */
-        if (classifier_counters_read(r->classifier, f->counter_key, &c) < 0)
-                c = (struct classifier_counters) {};
-        co = cJSON_AddObjectToObject(o, "counters");
-        cJSON_AddNumberToObject(co, "matched_packets", (double) c.matched_packets);
-        cJSON_AddNumberToObject(co, "matched_bytes", (double) c.matched_bytes);
-        cJSON_AddNumberToObject(co, "dropped_packets", (double) c.dropped_packets);
-        return o;
 }

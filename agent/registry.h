@@ -32,6 +32,17 @@
 
 typedef struct Device Device;
 typedef struct Fault Fault;
+typedef struct Journal Journal;
+
+/* A fault whose namespace died: shown (state "ended", with a reason) for REGISTRY_ENDED_KEEP_NS, then forgotten. */
+#define REGISTRY_ENDED_KEEP_NS (60ll * 1000 * 1000 * 1000)
+typedef struct EndedFault {
+        char id[FAULT_ID_MAX + 1];
+        cJSON *view;                    /* what fault.get shows */
+        uint64_t order;
+        int64_t until_ns;               /* CLOCK_MONOTONIC */
+        struct EndedFault *next;
+} EndedFault;
 
 typedef struct FaultDevice {
         Device *device;
@@ -75,6 +86,10 @@ typedef struct Registry {
         size_t n_host_netns;
         bool allow_host_netns;          /* chaosletd --allow-host-netns */
         int nsid_fd;                    /* RTNLGRP_NSID listener: namespaces being destroyed */
+        Journal *journal;               /* --state-dir; NULL: none (tests that need no durability) */
+        bool keep_faults_on_exit;       /* --keep-faults-on-exit: stopping leaves live faults to the next agent */
+        EndedFault *ended;
+        unsigned n_ended;
         uint8_t counter_keys[CLASSIFIER_COUNTERS_MAX / 8];
         uint8_t device_keys[65536 / 8];
 } Registry;
@@ -98,4 +113,10 @@ void registry_netns_deleted(Registry *r, int32_t nsid);
 /* Recover every fault (SIGTERM). */
 void registry_recover_all(Registry *r);
 
+/* At start, before any client: adopt the journal's live faults, clean up what expired or nobody recorded
+ * (agent/reconcile.c). */
+int registry_reconcile(Registry *r);
+
 cJSON *fault_to_json(Registry *r, const Fault *f);
+/* fault.get of a fault that ended a short while ago (its namespace died), or NULL. */
+const EndedFault *registry_find_ended(Registry *r, const char *id);

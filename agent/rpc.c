@@ -8,6 +8,7 @@
 #include "caps.h"
 #include "error.h"
 #include "config.h"
+#include "journal.h"
 #include "log.h"
 #include "macro.h"
 #include "rpc.h"
@@ -64,6 +65,14 @@ static int method_info(Agent *a, const cJSON *params, cJSON **ret, RpcError *err
         cJSON_AddNumberToObject(o, "uptime_s", (double) ((now_ns(CLOCK_MONOTONIC) - a->started_mono_ns) / NSEC_PER_SEC));
         cJSON_AddItemToObject(o, "capabilities", caps_effective_json());
         cJSON_AddBoolToObject(o, "allow_host_netns", a->registry.allow_host_netns);
+        if (a->registry.journal) {
+                cJSON *j = cJSON_AddObjectToObject(o, "journal");
+
+                cJSON_AddStringToObject(j, "dir", journal_path(a->registry.journal));
+                cJSON_AddNumberToObject(j, "entries", journal_entries(a->registry.journal));
+                cJSON_AddNumberToObject(j, "corrupt", journal_corrupt(a->registry.journal));
+                cJSON_AddBoolToObject(j, "keep_faults_on_exit", a->registry.keep_faults_on_exit);
+        }
         *ret = o;
         return 0;
 }
@@ -135,6 +144,10 @@ static int method_list(Agent *a, const cJSON *params, cJSON **ret, RpcError *err
         arr = cJSON_AddArrayToObject(o, "faults");
         for (size_t i = 0; i < n; i++)
                 cJSON_AddItemToArray(arr, fault_to_json(&a->registry, sorted[i]));
+        /* Then those that ended a short while ago, unless their id is live again. */
+        for (const EndedFault *e = a->registry.ended; e; e = e->next)
+                if (!registry_find(&a->registry, e->id))
+                        cJSON_AddItemToArray(arr, cJSON_Duplicate(e->view, true));
         *ret = o;
         return 0;
 }
@@ -145,8 +158,16 @@ static int method_get(Agent *a, const cJSON *params, cJSON **ret, RpcError *err)
         int k;
 
         k = id_param(params, &id, err);
-        if (k >= 0)
-                k = registry_get(&a->registry, id, &f, err);
+        if (k < 0)
+                return k;
+        if (!registry_find(&a->registry, id)) {
+                const EndedFault *e = registry_find_ended(&a->registry, id);
+                if (e) {
+                        *ret = cJSON_Duplicate(e->view, true);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        }
+        k = registry_get(&a->registry, id, &f, err);
         if (k >= 0)
                 *ret = fault_to_json(&a->registry, f);
         return k;

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -247,4 +248,69 @@ int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd) {
         if (k >= 0)
                 return 0;
         return first_error ? first_error : k;
+}
+
+int target_scan_processes(TargetScan *ret) {
+        TargetScan s = {};
+        size_t cap = 0;
+        struct dirent *de;
+        DIR *d = opendir("/proc");
+
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                char path[300];
+                struct stat st;
+                bool seen = false;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+                if (stat(path, &st) < 0)
+                        continue;
+                for (size_t i = 0; i < s.n && !seen; i++)
+                        seen = s.seen[i].id.dev == st.st_dev && s.seen[i].id.ino == st.st_ino;
+                if (seen)
+                        continue;
+                if (s.n == cap) {
+                        TargetNetnsSeen *n = realloc(s.seen, (cap = cap ? 2 * cap : 64) * sizeof(*n));
+                        if (!n) {
+                                closedir(d);
+                                target_scan_done(&s);
+                                return -ENOMEM;
+                        }
+                        s.seen = n;
+                }
+                s.seen[s.n++] = (TargetNetnsSeen) { { st.st_dev, st.st_ino }, (pid_t) atoi(de->d_name) };
+        }
+        closedir(d);
+        *ret = s;
+        return 0;
+}
+
+void target_scan_done(TargetScan *s) {
+        free(s->seen);
+        *s = (TargetScan) {};
+}
+
+int target_reopen_scanned(const FaultTarget *hint, NetnsId id, const TargetScan *scan, int *ret_fd) {
+        char path[64];
+        int k = -ENOENT;
+
+        if (hint && hint->kind == TARGET_PID) {
+                snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) hint->pid);
+                k = open_if_same(path, id, ret_fd);
+        } else if (hint && hint->kind == TARGET_NETNS)
+                k = open_if_same(hint->netns, id, ret_fd);
+        for (size_t i = 0; k < 0 && i < scan->n; i++)
+                if (scan->seen[i].id.dev == id.dev && scan->seen[i].id.ino == id.ino) {
+                        /* That process may have gone since: then the namespace may still be found below. */
+                        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) scan->seen[i].pid);
+                        k = open_if_same(path, id, ret_fd);
+                        if (k == -EACCES || k == -EPERM)
+                                return k;
+                }
+        if (k >= 0)
+                return 0;
+        return scan_dir("/run/netns", false, id, ret_fd);
 }

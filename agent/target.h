@@ -27,3 +27,21 @@ int target_links(int netns_fd, const FaultSpec *spec, Link *links, size_t *ret_n
  * or pod is scanned for again), then through any process that lives in it, then any bind mount under /run/netns.
  * -ENOENT when it is gone. */
 int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd);
+
+/* Every network namespace a process is in, found with one pass over /proc (reconcile at start: the journal's
+ * namespaces are looked up here, rather than with a scan of every process per entry). */
+typedef struct TargetNetnsSeen {
+        NetnsId id;
+        pid_t pid;
+} TargetNetnsSeen;
+
+typedef struct TargetScan {
+        TargetNetnsSeen *seen;
+        size_t n;
+} TargetScan;
+
+int target_scan_processes(TargetScan *ret);
+void target_scan_done(TargetScan *s);
+/* target_reopen(), with the processes' namespaces from scan: a pid or netns hint first, then scan's processes,
+ * then /run/netns. -ENOENT when none is in it. */
+int target_reopen_scanned(const FaultTarget *hint, NetnsId id, const TargetScan *scan, int *ret_fd);

@@ -4,6 +4,7 @@
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <netlink/netlink.h>
@@ -53,7 +54,8 @@ static void link_from_nl(struct rtnl_link *l, Link *ret) {
         snprintf(ret->name, sizeof(ret->name), "%s", rtnl_link_get_name(l) ?: "");
 }
 
-int links_list(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
+/* The target's devices (every one but loopback and chaoslet's IFBs), or chaoslet's IFBs alone. */
+static int list(int netns_fd, bool ifbs, Link *ret, size_t max, size_t *ret_n) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
         struct nl_object *obj;
@@ -70,7 +72,8 @@ int links_list(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
 
                 link_from_nl(l, &link);
                 /* Loopback is never a default target, and chaoslet's own IFBs are not the target's devices. */
-                if ((link.flags & IFF_LOOPBACK) || strncmp(link.name, IFB_NAME_PREFIX, strlen(IFB_NAME_PREFIX)) == 0)
+                if ((link.flags & IFF_LOOPBACK) ||
+                    ifbs != (strncmp(link.name, IFB_NAME_PREFIX, strlen(IFB_NAME_PREFIX)) == 0))
                         continue;
                 if (n >= max)
                         return -E2BIG;
@@ -80,6 +83,14 @@ int links_list(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
         qsort(ret, n, sizeof(Link), link_cmp);
         *ret_n = n;
         return 0;
+}
+
+int links_list(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
+        return list(netns_fd, false, ret, max, ret_n);
+}
+
+int links_list_ifbs(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
+        return list(netns_fd, true, ret, max, ret_n);
 }
 
 int links_resolve(int netns_fd, char *const *names, size_t n, Link *ret, size_t *ret_missing) {

@@ -319,3 +319,11 @@ void rtnl_error_format(const RtnlError *e, char *buf, size_t len) {
         /* The kernel's extended ack when it gave one; data.errno carries the number either way. */
         snprintf(buf, len, "%s", e->message[0] ? e->message : strerror(-e->error));
 }
+
+int rtnl_batch_commit_queued(Rtnl *r, int queued, RtnlError *ret_err) {
+        if (queued < 0) {
+                rtnl_batch_reset(r);
+                return queued;
+        }
+        return rtnl_batch_commit(r, NULL, ret_err);
+}

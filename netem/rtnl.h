@@ -72,6 +72,9 @@ void rtnl_batch_reset(Rtnl *r);
  * Returns 0 when all succeeded, else the first failure's -errno with *ret_err describing it. The batch is
  * empty afterwards. */
 int rtnl_batch_commit(Rtnl *r, int *results, RtnlError *ret_err);
+/* Commit what was just queued by a rtnl-queueing call that returned queued. A message that did not fit
+ * (queued < 0) fails the whole change: the batch is reset and nothing goes out. */
+int rtnl_batch_commit_queued(Rtnl *r, int queued, RtnlError *ret_err);
 
 /* One request with a reply callback, used for dumps (NLM_F_DUMP) and gets. cb returns MNL_CB_* */
 int rtnl_call(Rtnl *r, struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *nlh, void *userdata), void *userdata,

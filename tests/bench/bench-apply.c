@@ -3,10 +3,14 @@
  * the same qdisc added and deleted the way exec-based chaos daemons do it (`ip netns exec NS tc ...`), measured
  * in the same run on the same namespace. Prints a table.
  *
- *   bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS]
+ *   bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition]]
+ *
+ * With "partition", the fault is a partition (the classifier alone: no sch_netem needed) and there is no tc
+ * baseline: that is how tests/bench/journal-cost.sh measures what the journal's fsyncs add, on any kernel.
  */
 #include <errno.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +66,7 @@ static int call(RpcClient *c, const char *method, const char *params) {
 int main(int argc, char **argv) {
         const char *sock, *ns, *dev;
         int rounds = 50;
+        bool partition = argc > 5 && strcmp(argv[5], "partition") == 0;
         double *agent, *tc;
         RpcClient *c = NULL;
         char apply[512], path[256];
@@ -83,8 +88,8 @@ int main(int argc, char **argv) {
 
         snprintf(path, sizeof(path), "/run/netns/%s", ns);
         snprintf(apply, sizeof(apply),
-                 "{\"id\":\"bench\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\",\"netem\":{\"latency\":\"90ms\"}}",
-                 path, dev);
+                 "{\"id\":\"bench\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\",%s}",
+                 path, dev, partition ? "\"partition\":true" : "\"netem\":{\"latency\":\"90ms\"}");
 
         if (rpc_client_connect(sock, &c) < 0) {
                 fprintf(stderr, "cannot connect to %s\n", sock);
@@ -94,6 +99,19 @@ int main(int argc, char **argv) {
         /* Warm up both paths once (page cache, module loads). */
         if (call(c, "fault.apply", apply) < 0 || call(c, "fault.recover", "{\"id\":\"bench\"}") < 0)
                 return 1;
+        if (partition) {
+                for (int i = 0; i < rounds; i++) {
+                        double t0 = now_ms();
+                        if (call(c, "fault.apply", apply) < 0 || call(c, "fault.recover", "{\"id\":\"bench\"}") < 0)
+                                return 1;
+                        agent[i] = now_ms() - t0;
+                }
+                qsort(agent, rounds, sizeof(double), cmp_double);
+                printf("apply+recover of a partition, %d rounds: median %.3f ms, p99 %.3f ms\n", rounds,
+                       percentile(agent, rounds, 0.5), percentile(agent, rounds, 0.99));
+                return 0;
+        }
+
         char *add[] = { "ip", "netns", "exec", (char *) ns, "tc", "qdisc", "add", "dev", (char *) dev, "root",
                         "netem", "delay", "90ms", NULL };
         char *del[] = { "ip", "netns", "exec", (char *) ns, "tc", "qdisc", "del", "dev", (char *) dev, "root", NULL };

@@ -39,14 +39,7 @@ counters() {
         cl get "$1" | jq -c .counters
 }
 nothing_left() {
-        local out
-        out=$(ns_exec a tc qdisc show; ns_exec a tc filter show dev "$DEV"; ns_exec a tc filter show dev "$DEV" ingress 2>/dev/null
-              ns_exec a ip link show; ns_exec a bpftool net 2>/dev/null || true)
-        if grep -E -q 'c4a0|chaoslet|clsact' <<<"$out"; then
-                echo "$out" >&2
-                fail "something of chaoslet's is left in namespace a ($1)"
-        fi
-        echo "ok: nothing of chaoslet's left in namespace a ($1)"
+        assert_no_residue a "$DEV" "$1"
 }
 
 # --- partition one of two addresses behind the same device ---------------------------------------------
@@ -211,15 +204,19 @@ assert_eq "$(probe 192.0.2.2:7 100 | jq .lost)" 0 "the rest passes"
 cl recover again >/dev/null
 nothing_left "after the new agent recovered"
 
-# --- the target's namespace is destroyed: its faults go at once (RTM_DELNSID), nothing pins it ---------------
+# --- the target's namespace is destroyed: its faults end at once (RTM_DELNSID), nothing pins it; fault.list shows
+# them as "ended", with the reason, for 60 s ----------------------------------------------------------------------
 apply_json "{\"id\":\"doomed\",$T,\"partition\":true,\"duration\":\"10m\",\"match\":{\"cidrs\":[\"192.0.2.3/32\"]}}" >/dev/null
 assert_eq "$(cl list | jq '[.faults[] | select(.id == "doomed")] | length')" 1 "fault on the namespace about to go"
 ip netns del "$A"
 t0=$(date +%s%N)
-while [[ $(cl list | jq '[.faults[] | select(.id == "doomed")] | length') != 0 ]]; do
+while [[ $(cl list | jq -r '.faults[] | select(.id == "doomed") | .state') != ended ]]; do
         (( $(date +%s%N) - t0 < 5000000000 )) || fail "the fault outlived its namespace by 5 s: $(agent_log | tail -3)"
         sleep 0.05
 done
 echo "fault dropped $(( ($(date +%s%N) - t0) / 1000000 )) ms after its namespace was deleted"
 grep -q 'Dropped fault doomed .*its network namespace is gone' "$AGENT_LOG" || fail "no log line for the dropped fault"
+assert_eq "$(cl get doomed | jq -r .reason)" "its network namespace was destroyed" "reason of the ended fault"
+assert_eq "$(cl info | jq .faults.active)" 0 "an ended fault is not active"
+assert_eq "$(cl_err recover doomed)" -32005 "recover of an ended fault"
 ip netns add "$A" # an empty one, for the cleanup to delete

@@ -11,7 +11,8 @@
 #   pid target           the same as a netns target, through /proc/PID/ns/net
 #   conflicts            same id + other spec: -32003; somebody else's root qdisc: -32003 and untouched
 #   kernel refusal       sch_netem unloaded under the agent: -32010 with the kernel's message, rolled back
-#   SIGKILL              the classifier's deadline ends the fault on time; a new agent rebuilds the stale tree
+#   SIGKILL              the classifier's deadline ends the fault on time; a new agent rebuilds the stale tree;
+#                        a restart on the same --state-dir adopts a live netem fault, latency and all
 #   SIGTERM              recovers everything and exits 0
 
 set -euo pipefail
@@ -167,6 +168,17 @@ grep -q 'Removing a stale chaoslet root' "$AGENT_LOG" || fail "the stale root wa
 m=$(median_ms a 192.0.2.2:7 50)
 assert_between "$(awk -v m="$m" -v b="$base" 'BEGIN { printf "%.3f", m - b }')" 29 35 "added latency over a stale tree (ms)"
 cl recover fresh >/dev/null
+assert_clean a "$DEV"
+
+# --- SIGKILL, then a restart on the same --state-dir: the netem fault is adopted (same id and expires_at), its
+# tree rebuilt for the new agent's classifier, and the latency still measured -----------------------------------
+before=$(cl apply --id kept --netns "/run/netns/$A" --latency 40ms --duration 5m | jq -c '{id, expires_at}')
+agent_crash
+agent_start
+assert_eq "$(cl get kept | jq -c '{id, expires_at}')" "$before" "the netem fault adopted after SIGKILL"
+m=$(median_ms a 192.0.2.2:7 50)
+assert_between "$(awk -v m="$m" -v b="$base" 'BEGIN { printf "%.3f", m - b }')" 39 45 "added latency after adoption (ms)"
+cl recover kept >/dev/null
 assert_clean a "$DEV"
 
 # --- SIGTERM recovers everything --------------------------------------------------------------------------

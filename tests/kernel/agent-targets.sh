@@ -6,6 +6,7 @@
 #
 #   systemd driver, cgroup v2      kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod<uid_>.slice/
 #                                  cri-containerd-<id>.scope: by container ID and by pod UID, 90 ms = +89..95 ms
+#   SIGKILL + restart              a pod target's fault adopted from the journal (same expires_at), +90 ms
 #   not on this node               -32001, data.searched names /proc/*/cgroup and how many processes were read
 #   replaced process               the container's process killed and replaced by another in the same cgroup and
 #                                  namespace: recover removes everything; expiry too
@@ -85,6 +86,15 @@ out=$(cl apply --id p1 --pod "$PUID_" --latency 90ms)
 assert_eq "$(jq -r .target.netns_inode <<<"$out")" "$INODE" "the pod's namespace is a's"
 expect_delay "pod target"
 cl recover p1 >/dev/null
+assert_clean a "$DEV"
+
+# --- SIGKILL and a restart on the same --state-dir: the pod's fault is found again by its cgroups and adopted ---
+exp=$(cl apply --id pk --pod "$PUID" --latency 90ms --duration 5m | jq -r .expires_at)
+agent_crash
+agent_start
+assert_eq "$(cl get pk | jq -r .expires_at)" "$exp" "the pod's fault, adopted after SIGKILL"
+expect_delay "pod target after adoption"
+cl recover pk >/dev/null
 assert_clean a "$DEV"
 
 # --- not on this node ------------------------------------------------------------------------------------------

@@ -6,10 +6,14 @@
 #
 #   agent_start [chaosletd options...]   starts it on a private socket, waits until it answers, stops it on EXIT
 #   agent_stop                           SIGTERM, wait, and return its exit status
+#   agent_crash                          SIGKILL, wait; the state directory stays for the next agent_start
+#   agent_state                          the agent's --state-dir ($AGENT_DIR/state, kept across restarts)
 #   cl ARGS...                           chaoslet --socket ... --json ARGS...
 #   cl_err ARGS...                       expect failure: prints the JSON-RPC error code the CLI reported
 #   agent_log                            the agent's stderr so far
 #   assert_clean NS DEV                  nothing of chaoslet's left on the device (qdisc, class, filter)
+#   assert_no_residue NS DEV WHAT        nothing of chaoslet's left in the namespace: qdiscs, DEV's filters both
+#                                        ways, links (IFBs), bpftool net; prints ok unless QUIET=1
 #
 # BUILD_DIR locates the binaries (chaosletd, chaoslet).
 
@@ -25,9 +29,10 @@ AGENT_PID=
 
 agent_start() {
         [[ -x $CHAOSLETD ]] || fail "chaosletd not found at $CHAOSLETD (set BUILD_DIR)"
-        "$CHAOSLETD" --socket "$AGENT_SOCKET" --state-dir "$AGENT_DIR/state" "$@" 2>"$AGENT_LOG" &
+        "$CHAOSLETD" --socket "$AGENT_SOCKET" --state-dir "$AGENT_DIR/state" "$@" 2>>"$AGENT_LOG" &
         AGENT_PID=$!
-        at_exit agent_kill
+        [[ -n ${_cl_agent_at_exit:-} ]] || at_exit agent_kill
+        _cl_agent_at_exit=1
         local i
         for ((i = 0; i < 100; i++)); do
                 "$CHAOSLET" --socket "$AGENT_SOCKET" info >/dev/null 2>&1 && return 0
@@ -42,6 +47,15 @@ agent_kill() {
         [[ -n $AGENT_PID ]] && { kill -KILL "$AGENT_PID"; wait "$AGENT_PID"; } 2>/dev/null
         AGENT_PID=
         rm -rf "$AGENT_DIR"
+}
+
+agent_crash() {
+        { kill -KILL "$AGENT_PID"; wait "$AGENT_PID"; } 2>/dev/null || true
+        AGENT_PID=
+}
+
+agent_state() {
+        echo "$AGENT_DIR/state"
 }
 
 agent_stop() {
@@ -79,6 +93,18 @@ assert_clean() {
                 fail "chaoslet left something on $dev in $ns"
         fi
         echo "ok: nothing of chaoslet's on $dev in $ns"
+}
+
+assert_no_residue() {
+        local ns=$1 dev=$2 out
+        out=$(ns_exec "$ns" tc qdisc show; ns_exec "$ns" tc filter show dev "$dev"
+              ns_exec "$ns" tc filter show dev "$dev" ingress 2>/dev/null; ns_exec "$ns" ip link show
+              ns_exec "$ns" bpftool net 2>/dev/null || true)
+        if grep -E -q 'c4a0|chaoslet|clsact' <<<"$out"; then
+                echo "$out" >&2
+                fail "something of chaoslet's is left in namespace $ns ($3)"
+        fi
+        [[ ${QUIET:-} == 1 ]] || echo "ok: nothing of chaoslet's left in namespace $ns ($3)"
 }
 
 # udpprobe's median RTT in ms between two namespaces: median_ms NS ADDR:PORT COUNT [INTERVAL_MS]
