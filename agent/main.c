@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <grp.h>
 #include <signal.h>
@@ -38,6 +39,46 @@ typedef struct Options {
         bool keep_faults;
 } Options;
 
+enum {
+        ARG_SOCKET = 0x100,
+        ARG_STATE_DIR,
+        ARG_MAX_DURATION,
+        ARG_KEEP_CAPS,
+        ARG_ALLOW_HOST_NETNS,
+        ARG_VERSION,
+        ARG_SOCKET_GROUP,
+        ARG_IDLE_TIMEOUT,
+        ARG_KEEP_FAULTS,
+};
+
+/* The options that store their argument, or true, in Options as they are. */
+static const struct {
+        int arg;
+        size_t offset;
+        bool flag;
+} simple_options[] = {
+        { ARG_SOCKET, offsetof(Options, socket_path), false },
+        { ARG_STATE_DIR, offsetof(Options, state_dir), false },
+        { ARG_SOCKET_GROUP, offsetof(Options, socket_group), false },
+        { ARG_KEEP_FAULTS, offsetof(Options, keep_faults), true },
+        { ARG_KEEP_CAPS, offsetof(Options, keep_caps), true },
+        { ARG_ALLOW_HOST_NETNS, offsetof(Options, allow_host_netns), true },
+};
+
+static int simple_option(Options *o, int c) {
+        for (size_t i = 0; i < ELEMENTSOF(simple_options); i++)
+                if (simple_options[i].arg == c) {
+                        char *field = (char *) o + simple_options[i].offset;
+
+                        if (simple_options[i].flag)
+                                *(bool *) field = true;
+                        else
+                                *(const char **) field = optarg;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 static void help(void) {
         printf("Usage: chaosletd [OPTIONS]\n\n"
                "The chaoslet agent: network faults in other network namespaces, over JSON-RPC.\n\n"
@@ -69,8 +110,6 @@ static int positive_duration(const char *option, const char *s, int64_t *ret) {
 }
 
 static int parse_args(int argc, char **argv, Options *o) {
-        enum { ARG_SOCKET = 0x100, ARG_STATE_DIR, ARG_MAX_DURATION, ARG_KEEP_CAPS, ARG_ALLOW_HOST_NETNS,
-               ARG_VERSION, ARG_SOCKET_GROUP, ARG_IDLE_TIMEOUT, ARG_KEEP_FAULTS };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, ARG_SOCKET },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
@@ -89,24 +128,9 @@ static int parse_args(int argc, char **argv, Options *o) {
 
         while ((c = getopt_long(argc, argv, "vh", options, NULL)) >= 0)
                 switch (c) {
-                case ARG_SOCKET:
-                        o->socket_path = optarg;
-                        break;
                 case ARG_MAX_DURATION:
                         if (positive_duration("--max-duration", optarg, &o->max_duration_ns) < 0)
                                 return -EINVAL;
-                        break;
-                case ARG_STATE_DIR:
-                        o->state_dir = optarg;
-                        break;
-                case ARG_KEEP_FAULTS:
-                        o->keep_faults = true;
-                        break;
-                case ARG_KEEP_CAPS:
-                        o->keep_caps = true;
-                        break;
-                case ARG_SOCKET_GROUP:
-                        o->socket_group = optarg;
                         break;
                 case ARG_IDLE_TIMEOUT:
                         if (positive_duration("--idle-timeout", optarg, &o->idle_timeout_ns) < 0)
@@ -115,9 +139,6 @@ static int parse_args(int argc, char **argv, Options *o) {
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
-                case ARG_ALLOW_HOST_NETNS:
-                        o->allow_host_netns = true;
-                        break;
                 case 'h':
                         help();
                         return 0;
@@ -125,7 +146,8 @@ static int parse_args(int argc, char **argv, Options *o) {
                         printf("chaosletd %s\n", CHAOSLET_VERSION);
                         return 0;
                 default:
-                        return -EINVAL;
+                        if (simple_option(o, c) < 0)
+                                return -EINVAL;
                 }
         if (optind < argc) {
                 fprintf(stderr, "chaosletd: unexpected argument: %s\n", argv[optind]);
