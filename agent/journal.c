@@ -111,6 +111,7 @@ cJSON *journal_entry_to_json(const JournalEntry *e) {
         ns = cJSON_AddObjectToObject(o, "netns");
         add_u64(ns, "dev", e->netns.dev);
         add_u64(ns, "ino", e->netns.ino);
+        add_u64(ns, "cookie", e->netns.cookie);
         add_u64(o, "order", e->order);
         add_u64(o, "applied_at_ns", (uint64_t) e->applied_at_ns);
         add_u64(o, "expires_at_ns", (uint64_t) e->expires_at_ns);
@@ -207,6 +208,9 @@ static int entry_from_json(const cJSON *o, JournalEntry *e, char *why, size_t wh
                 return snprintf(why, why_len, "bad ignored"), -EBADMSG;
         dl = cJSON_GetObjectItemCaseSensitive(o, "deadline");
         boot = get_str(dl, "boot_id", sizeof(e->boot_id));
+        /* The cookie is optional: 0 (unknown) when an older kernel had none. */
+        if (cJSON_IsObject(ns) && cJSON_HasObjectItem(ns, "cookie") && get_u64(ns, "cookie", &e->netns.cookie) < 0)
+                return snprintf(why, why_len, "bad netns cookie"), -EBADMSG;
         if (!cJSON_IsObject(ns) || get_u64(ns, "dev", &e->netns.dev) < 0 || get_u64(ns, "ino", &e->netns.ino) < 0 ||
             get_u64(o, "order", &e->order) < 0 || get_i64(o, "applied_at_ns", &e->applied_at_ns) < 0 ||
             get_i64(o, "expires_at_ns", &e->expires_at_ns) < 0 || get_i64(dl, "monotonic_ns", &e->deadline_ns) < 0 ||
@@ -531,6 +535,7 @@ int journal_netns_note(Journal *j, NetnsId id, const FaultTarget *hint) {
         cJSON_AddNumberToObject(o, "version", JOURNAL_VERSION);
         add_u64(o, "dev", id.dev);
         add_u64(o, "ino", id.ino);
+        add_u64(o, "cookie", id.cookie);
         cJSON_AddItemToObject(o, "target", journal_target_to_json(hint));
         text = cJSON_PrintUnformatted(o);
         if (!text)
@@ -565,6 +570,8 @@ static void netns_one(Journal *j, int dir, const char *name, void *userdata) {
         if (read_file_at(dir, name, &text, &len) < 0 || !(o = cJSON_ParseWithLength(text, len)) ||
             get_u64(o, "dev", &id.dev) < 0 || get_u64(o, "ino", &id.ino) < 0)
                 return set_aside(j, dir, name, "not a namespace record");
+        if (!cJSON_HasObjectItem(o, "cookie") || get_u64(o, "cookie", &id.cookie) < 0)
+                id.cookie = 0;
         params = cJSON_CreateObject();
         cJSON_AddItemReferenceToObject(params, "target", cJSON_GetObjectItemCaseSensitive(o, "target"));
         cJSON_AddBoolToObject(params, "partition", true);

@@ -209,7 +209,7 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         k = target_open(&spec->target, &fd, &id, NULL, err);
         if (k < 0)
                 return k;
-        if (id.ino != f->netns.ino || id.dev != f->netns.dev)
+        if (!netns_id_same(id, f->netns))
                 return agent_fail_field(err, -EEXIST, RPC_CONFLICT, "The target now lives in another network namespace",
                                         "target", "resolves to a different network namespace than when applied; "
                                                   "recover the fault first");

@@ -175,7 +175,8 @@ static int open_if_same(const char *path, NetnsId id, int *ret_fd) {
         k = netns_open_path(path, &fd, &got);
         if (k < 0)
                 return k;
-        if (got.dev != id.dev || got.ino != id.ino) {
+        /* The cookie as well: the inode number of a namespace that died may be another's now. */
+        if (!netns_id_same(got, id)) {
                 safe_close(fd);
                 return -ESTALE;
         }

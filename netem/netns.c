@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <linux/magic.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -14,12 +15,33 @@
 #include "macro.h"
 #include "netns.h"
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+static int cookie_cb(void *userdata) {
+        socklen_t len = sizeof(uint64_t);
+        int fd, k = 0;
+
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negative_errno();
+        if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, userdata, &len) < 0)
+                k = negative_errno();
+        safe_close(fd);
+        return k;
+}
+
 int netns_id_from_fd(int fd, NetnsId *ret_id) {
+        uint64_t cookie = 0;
         struct stat st;
 
         if (fstat(fd, &st) < 0)
                 return negative_errno();
-        *ret_id = (NetnsId) { .dev = st.st_dev, .ino = st.st_ino };
+        /* Best effort: without it (before 5.14, or not allowed to enter) the identity is dev and ino alone. */
+        if (netns_run(fd, cookie_cb, &cookie) < 0)
+                cookie = 0;
+        *ret_id = (NetnsId) { .dev = st.st_dev, .ino = st.st_ino, .cookie = cookie };
         return 0;
 }
 

@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A network namespace's identity: the nsfs inode behind /proc/PID/ns/net or a bind mount. Two opens name the same
- * namespace iff dev and ino agree. */
+/* A network namespace's identity: the nsfs inode behind /proc/PID/ns/net or a bind mount. Two live namespaces are
+ * the same iff dev and ino agree. Across time they are not enough: the kernel reuses a freed namespace's inode
+ * number for the next one. The cookie (SO_NETNS_COOKIE, Linux 5.14) is never reused within a boot, so an identity
+ * kept for later (a fault, the journal) carries it too, and a namespace found again must have the same one. */
 typedef struct NetnsId {
         uint64_t dev;
         uint64_t ino;
+        uint64_t cookie;        /* 0: not known (an older kernel, or found by stat() alone) */
 } NetnsId;
+
+/* Same namespace, as far as both identities tell: dev and ino, and the cookie where both have one. */
+static inline bool netns_id_same(NetnsId a, NetnsId b) {
+        return a.dev == b.dev && a.ino == b.ino && (a.cookie == 0 || b.cookie == 0 || a.cookie == b.cookie);
+}
 
 /* Open a namespace file and check it really is a network namespace. -ENOENT: no such file or process;
  * -EINVAL: not a network namespace; -EACCES/-EPERM: not permitted. */
