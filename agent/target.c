@@ -210,6 +210,8 @@ static int scan_dir(const char *dir, bool pids, NetnsId id, int *ret_fd) {
                 k = open_if_same(path, id, ret_fd);
                 if (k >= 0)
                         break;
+                if (k == -ESTALE)
+                        k = -ENOENT; /* the same inode number, another namespace: not the one sought */
         }
         closedir(d);
         return k;
