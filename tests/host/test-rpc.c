@@ -239,6 +239,11 @@ static void test_errors(void) {
                      -32001, "target.netns");
         expect_error("fault.apply", "{\"target\":{\"netns\":\"/etc/hostname\"},\"netem\":{\"latency\":\"90ms\"}}",
                      -32001, "target.netns");
+        /* An nsfs file of another namespace type (checked with NS_GET_NSTYPE), and a directory of /proc. */
+        expect_error("fault.apply", "{\"target\":{\"netns\":\"/proc/self/ns/uts\"},\"netem\":{\"latency\":\"90ms\"}}",
+                     -32001, "target.netns");
+        expect_error("fault.apply", "{\"target\":{\"netns\":\"/proc/1/ns\"},\"netem\":{\"latency\":\"90ms\"}}",
+                     -32001, "target.netns");
 
         /* A FIFO as the namespace path: refused at once, not a hang of the whole agent (opened O_PATH first). */
         snprintf(p, sizeof(p), "%s-fifo", blocked_dir);
