@@ -12,8 +12,13 @@
  * A closing control applies a fault whose set does cover the traffic, and checks that it stops it: the filter is
  * on the traffic's path.
  *
- *   bench-throughput [--rounds N] [--seconds S] [--tcpblast PATH] [--no-offload] [--compare LABEL=COMMAND]...
- *                    [--verbose]
+ *   bench-throughput [--rounds N] [--seconds S] [--quick] [--json FILE] [--tcpblast PATH] [--no-offload]
+ *                    [--compare LABEL=COMMAND]... [--verbose]
+ *
+ * --quick is the performance suite's mode (tests/bench/run): 5 rounds of 2 s and the per-length-hash set only, about
+ * a minute. --json FILE writes the report contract's object (bench-report.h): per configuration its Gbit/s against
+ * no fault (median and the 1st percentile, the low tail, as "p99"), and for chaoslet the paired ratio against the
+ * target of >= 97%.
  *
  * With veth's offloads on, the sender's packets are 64 KiB TSO super-packets, and what a classifier costs per
  * packet hides behind the copying of 64 KiB; --no-offload turns TSO, GSO and GRO off, so every 1500-byte packet is
@@ -52,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-report.h"
 #include "cidr.h"
 #include "loader.h"
 #include "log.h"
@@ -87,6 +93,7 @@ typedef struct Config {
         bool skipped;
         char reason[320];               /* why skipped */
         double gbit[ROUNDS_MAX];
+        double gbit_round[ROUNDS_MAX];  /* gbit in round order (print_table sorts gbit) */
         double setup_ms[ROUNDS_MAX];
         double teardown_ms[ROUNDS_MAX];
         unsigned n;
@@ -617,6 +624,7 @@ static void print_table(Config *configs, size_t n_configs, unsigned rounds, unsi
                 Config *c = &configs[i];
                 double v[ROUNDS_MAX];
 
+                memcpy(c->gbit_round, c->gbit, sizeof(c->gbit));
                 if (c->n == 0 || c->n != configs[0].n)
                         continue;
                 for (unsigned j = 0; j < c->n; j++)
@@ -684,8 +692,51 @@ static Cidr *cidr_set_new(bool trie) {
         return TAKE_PTR(set);
 }
 
+static int write_json(const char *path, Config *configs, size_t n_configs, unsigned rounds, unsigned seconds) {
+        cJSON *o = bench_report_new(no_offload ? "throughput-no-offload" : "throughput",
+                                    no_offload ? "veth TCP throughput, offloads off, 65,536-CIDR non-matching fault"
+                                               : "veth TCP throughput, 65,536-CIDR non-matching fault",
+                                    "host");
+        BenchStat base;
+        char note[256];
+
+        snprintf(note, sizeof(note), "one TCP stream over a veth pair, %u interleaved rounds of %u s, fresh namespaces "
+                 "per run; p99 column is the low tail (1st percentile, the minimum at this n)", rounds, seconds);
+        bench_report_note(o, note);
+        bench_report_note(o, "paired: median over rounds of the run's ratio to the same round's no-fault run");
+        base = bench_stat_low_tail(configs[0].gbit, configs[0].n);
+        bench_report_row(o, "no fault", "Gbit/s", base, NULL, base, NULL, -1);
+        for (size_t i = 1; i < n_configs; i++) {
+                Config *c = &configs[i];
+                char fig[160];
+
+                if (c->skipped || c->n == 0) {
+                        snprintf(note, sizeof(note), "not run: %s: %s", c->label,
+                                 c->reason[0] ? c->reason : "no run recorded");
+                        bench_report_note(o, note);
+                        continue;
+                }
+                bench_report_row(o, c->label, "Gbit/s", bench_stat_low_tail(c->gbit, c->n), "no fault", base, NULL,
+                                 -1);
+                if (c->kind == CONFIG_CHAOSLET && c->n == configs[0].n) {
+                        double v[ROUNDS_MAX];
+
+                        for (unsigned j = 0; j < c->n; j++)
+                                v[j] = 100 * c->gbit_round[j] / configs[0].gbit_round[j];
+                        snprintf(fig, sizeof(fig), "%s, paired ratio to no fault", c->label);
+                        bench_report_row(o, fig, "%", bench_stat_low_tail(v, c->n), NULL, base, ">= 97% of no fault",
+                                         c->paired >= 0.97);
+                        snprintf(fig, sizeof(fig), "%s, registry_apply", c->label);
+                        memcpy(v, c->setup_ms, c->n * sizeof(double));
+                        bench_report_row(o, fig, "ms", bench_stat(v, c->n), NULL, base, NULL, -1);
+                }
+        }
+        return bench_report_write(o, path);
+}
+
 static void help(void) {
-        printf("usage: bench-throughput [--rounds N (5)] [--seconds S (3)] [--tcpblast PATH] [--no-offload]\n"
+        printf("usage: bench-throughput [--rounds N (5)] [--seconds S (3)] [--quick] [--json FILE] [--tcpblast PATH]\n"
+               "                        [--no-offload]\n"
                "                        [--compare LABEL=COMMAND]... [--verbose]\n");
 }
 
@@ -697,6 +748,8 @@ int main(int argc, char **argv) {
                 { "compare", required_argument, NULL, 'c' },
                 { "no-offload", no_argument, NULL, 'o' },
                 { "verbose", no_argument, NULL, 'v' },
+                { "quick", no_argument, NULL, 'q' },
+                { "json", required_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -707,7 +760,8 @@ int main(int argc, char **argv) {
         };
         size_t n_configs = 3;
         unsigned rounds = 5, seconds = 3, seq = 0;
-        const char *tcpblast = NULL;
+        const char *tcpblast = NULL, *json = NULL;
+        bool quick = false;
         _cleanup_free_ Cidr *hash_set = NULL, *trie_set = NULL;
         KernelFeatures features = {};
         Classifier *classifier = NULL;
@@ -754,6 +808,12 @@ int main(int argc, char **argv) {
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
+                case 'q':
+                        quick = true;
+                        break;
+                case 'j':
+                        json = optarg;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -763,6 +823,12 @@ int main(int argc, char **argv) {
         if (optind < argc) {
                 help();
                 return 2;
+        }
+        if (quick) {
+                rounds = 5;
+                seconds = 2;
+                configs[2].skipped = true;
+                snprintf(configs[2].reason, sizeof(configs[2].reason), "--quick runs the per-length hash set only");
         }
 
         if (geteuid() != 0) {
@@ -841,6 +907,8 @@ int main(int argc, char **argv) {
         }
 
         print_table(configs, n_configs, rounds, seconds);
+        if (json && write_json(json, configs, n_configs, rounds, seconds) < 0)
+                goto finish;
         /* With the first set that could be applied here. */
         for (size_t i = 1; i <= 2; i++)
                 if (!configs[i].skipped) {
