@@ -65,6 +65,21 @@ static int method_info(Agent *a, const cJSON *params, cJSON **ret, RpcError *err
         cJSON_AddNumberToObject(o, "uptime_s", (double) ((now_ns(CLOCK_MONOTONIC) - a->started_mono_ns) / NSEC_PER_SEC));
         cJSON_AddItemToObject(o, "capabilities", caps_effective_json());
         cJSON_AddBoolToObject(o, "allow_host_netns", a->registry.allow_host_netns);
+        if (a->registry.classifier) {
+                ClassifierIds ids;
+
+                k = classifier_ids(a->registry.classifier, &ids);
+                if (k < 0) {
+                        cJSON_Delete(o);
+                        return k;
+                }
+                cJSON *c = cJSON_AddObjectToObject(o, "classifier"),
+                      *progs = cJSON_AddArrayToObject(c, "prog_ids"), *maps = cJSON_AddArrayToObject(c, "map_ids");
+                for (size_t i = 0; i < ids.n_progs; i++)
+                        cJSON_AddItemToArray(progs, cJSON_CreateNumber(ids.prog_ids[i]));
+                for (size_t i = 0; i < ids.n_maps; i++)
+                        cJSON_AddItemToArray(maps, cJSON_CreateNumber(ids.map_ids[i]));
+        }
         if (a->registry.journal) {
                 cJSON *j = cJSON_AddObjectToObject(o, "journal");
 

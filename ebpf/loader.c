@@ -95,6 +95,35 @@ int classifier_ingress_prog_fd(const Classifier *c) {
         return bpf_program__fd(c->skel->progs.chaoslet_ingress);
 }
 
+int classifier_ids(const Classifier *c, ClassifierIds *ret) {
+        ClassifierIds ids = {};
+        struct bpf_program *prog;
+        struct bpf_map *map;
+
+        bpf_object__for_each_program(prog, c->skel->obj) {
+                struct bpf_prog_info info = {};
+                uint32_t len = sizeof(info);
+
+                if (ids.n_progs >= CLASSIFIER_IDS_MAX)
+                        return -E2BIG;
+                if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) < 0)
+                        return -errno;
+                ids.prog_ids[ids.n_progs++] = info.id;
+        }
+        bpf_object__for_each_map(map, c->skel->obj) {
+                struct bpf_map_info info = {};
+                uint32_t len = sizeof(info);
+
+                if (ids.n_maps >= CLASSIFIER_IDS_MAX)
+                        return -E2BIG;
+                if (bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) < 0)
+                        return -errno;
+                ids.map_ids[ids.n_maps++] = info.id;
+        }
+        *ret = ids;
+        return 0;
+}
+
 static int cidr_op(Classifier *c, uint32_t fault_key, const Cidr *x, bool lpm, bool add) {
         uint8_t one = 1;
         int fd, k;

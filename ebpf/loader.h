@@ -18,6 +18,17 @@ int classifier_prog_fd(const Classifier *c);
 /* The classic-mode "match everything" program of the clsact ingress hook (the filter's mirred does the work). */
 int classifier_ingress_prog_fd(const Classifier *c);
 
+/* The kernel's ids of what the agent loaded: its programs and maps. Each lives only while an fd, a filter or a pin
+ * holds it, so a test can tell that a dead agent's classifier is gone (bpftool prog show id N) without a global
+ * look at a kernel that parallel tests share. */
+#define CLASSIFIER_IDS_MAX 16
+typedef struct ClassifierIds {
+        uint32_t prog_ids[CLASSIFIER_IDS_MAX], map_ids[CLASSIFIER_IDS_MAX];
+        size_t n_progs, n_maps;
+} ClassifierIds;
+
+int classifier_ids(const Classifier *c, ClassifierIds *ret);
+
 /* Where a fault's CIDRs went (classifier.h: per-length hash or LPM trie, per family), for its slots. */
 typedef struct ClassifierCidrSet {
         uint16_t flags;         /* CLASSIFIER_F_CIDRS, _CIDR4, _CIDR6, _CIDR4_LPM, _CIDR6_LPM */

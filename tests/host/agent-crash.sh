@@ -39,7 +39,7 @@ nothing_left() {
 wait_dead() {
         local i
         for ((i = 0; i < 100; i++)); do
-                kill -0 "$AGENT_PID" 2>/dev/null || { wait "$AGENT_PID" 2>/dev/null || true; AGENT_PID=; return 0; }
+                kill -0 "$AGENT_PID" 2>/dev/null || { wait "$AGENT_PID" 2>/dev/null || true; agent_reaped; return 0; }
                 sleep 0.05
         done
         fail "the agent did not crash at $1"
@@ -63,6 +63,7 @@ check_after_restart() {
                 echo "ok: $step: fully gone after the restart (not listed, 0/50 lost)"
         fi
         nothing_left "$step"
+        assert_old_progs_gone "$step: the crashed agent's"
         agent_stop || fail "$step: the agent did not stop cleanly"
         [[ -z $(ls "$(agent_state)/faults") ]] || fail "$step: journal entries left: $(ls "$(agent_state)/faults")"
 }
@@ -82,5 +83,6 @@ for step in recover:after-unhook recover:after-batch recover:after-journal-unlin
         wait_dead "$step"
         check_after_restart "$step"
 done
+assert_old_progs_gone "after the last stop"
 echo "crash points: 9 steps, $live fully live and $gone fully gone after a restart, nothing left behind"
 grep -q 'Adopted fault c' "$AGENT_LOG" || fail "no step was adopted: the crash points are not compiled in?"

@@ -8,7 +8,8 @@
 #   zero lost faults    every fault whose last acknowledged operation was an apply, with nothing in flight after
 #                       it, is listed; every fault last acknowledged as recovered is not (one in flight may be
 #                       either); the partition on 192.0.2.3, when listed, still drops real packets
-#   zero residue        after recovering what is listed, nothing of chaoslet's is left and the journal is empty
+#   zero residue        after recovering what is listed, nothing of chaoslet's is left and the journal is empty,
+#                       and no program of the killed agent is still loaded (by the ids its agent.info gave)
 #
 #   a (192.0.2.1) --- b (192.0.2.2 + 192.0.2.3), echo on port 7
 
@@ -96,9 +97,11 @@ for ((trial = 1; trial <= TRIALS; trial++)); do
                 fi
         done
         nothing_left "trial $trial"
+        QUIET=1 assert_old_progs_gone "trial $trial"
         [[ -z $(ls "$(agent_state)/faults") ]] || fail "trial $trial: journal entries left: $(ls "$(agent_state)/faults")"
         agent_stop || fail "trial $trial: the agent did not stop cleanly"
 done
+assert_old_progs_gone "after the last stop"
 secs=$(( ($(date +%s%N) - t_start) / 1000000000 ))
 echo "trials: $TRIALS kill -9 in ${secs} s; fault checks: $((3 * TRIALS)) ($live live as expected, $gone gone" \
      "as expected, $either in flight at the kill), $adopted adopted; 0 lost, 0 residue"

@@ -97,6 +97,15 @@ static void test_info(void) {
         CHECK(cJSON_IsTrue(cJSON_GetObjectItem(feat, "bpf")));
         CHECK_EQ_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "faults"), "active")->valueint, 0);
         CHECK(cJSON_IsNumber(cJSON_GetObjectItem(r, "uptime_s")));
+        /* The classifier's two programs and its seven maps, by the kernel's ids: the kernel knows each. */
+        cJSON *cls = cJSON_GetObjectItem(r, "classifier"), *id;
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(cls, "prog_ids")), 2);
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(cls, "map_ids")), 7);
+        cJSON_ArrayForEach(id, cJSON_GetObjectItem(cls, "prog_ids")) {
+                char cmd[64];
+                snprintf(cmd, sizeof(cmd), "bpftool prog show id %d >/dev/null 2>&1", id->valueint);
+                CHECK_EQ_INT(system(cmd), 0);
+        }
         cJSON_Delete(r);
 }
 

@@ -7,7 +7,10 @@
 #   agent_start [chaosletd options...]   starts it on a private socket, waits until it answers, stops it on EXIT
 #   agent_stop                           SIGTERM, wait, and return its exit status
 #   agent_crash                          SIGKILL, wait; the state directory stays for the next agent_start
+#   agent_reaped                         the agent died by itself (a crash point) and was waited for
 #   agent_state                          the agent's --state-dir ($AGENT_DIR/state, kept across restarts)
+#   assert_old_progs_gone WHAT           no eBPF program of an agent stopped or killed earlier is still loaded
+#                                        (by the ids its agent.info reported, so parallel tests do not matter)
 #   cl ARGS...                           chaoslet --socket ... --json ARGS...
 #   cl_err ARGS...                       expect failure: prints the JSON-RPC error code the CLI reported
 #   agent_log                            the agent's stderr so far
@@ -26,6 +29,8 @@ AGENT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cl-agent-XXXXXX")
 AGENT_SOCKET=$AGENT_DIR/run/chaoslet.sock
 AGENT_LOG=$AGENT_DIR/agent.log
 AGENT_PID=
+AGENT_PROG_IDS=()       # the running agent's classifier programs, from its agent.info
+_cl_old_prog_ids=()     # those of the agents stopped or killed since the last assert_old_progs_gone
 
 agent_start() {
         [[ -x $CHAOSLETD ]] || fail "chaosletd not found at $CHAOSLETD (set BUILD_DIR)"
@@ -35,7 +40,10 @@ agent_start() {
         _cl_agent_at_exit=1
         local i
         for ((i = 0; i < 100; i++)); do
-                "$CHAOSLET" --socket "$AGENT_SOCKET" info >/dev/null 2>&1 && return 0
+                if "$CHAOSLET" --socket "$AGENT_SOCKET" info >/dev/null 2>&1; then
+                        mapfile -t AGENT_PROG_IDS < <(cl info | jq -r '.classifier.prog_ids[]?')
+                        return 0
+                fi
                 kill -0 "$AGENT_PID" 2>/dev/null || { cat "$AGENT_LOG" >&2; fail "chaosletd exited at start"; }
                 sleep 0.05
         done
@@ -51,7 +59,30 @@ agent_kill() {
 
 agent_crash() {
         { kill -KILL "$AGENT_PID"; wait "$AGENT_PID"; } 2>/dev/null || true
+        agent_reaped
+}
+
+agent_reaped() {
         AGENT_PID=
+        _cl_old_prog_ids+=("${AGENT_PROG_IDS[@]}")
+        AGENT_PROG_IDS=()
+}
+
+# A program lives while an fd, a filter or a pin holds it; its release is deferred (RCU, a work queue), so wait a
+# little: at most 20 x 50 ms for each.
+assert_old_progs_gone() {
+        local id i
+        for id in "${_cl_old_prog_ids[@]}"; do
+                for ((i = 0; i < 20; i++)); do
+                        bpftool prog show id "$id" >/dev/null 2>&1 || continue 2
+                        sleep 0.05
+                done
+                bpftool prog show id "$id" >&2
+                fail "a dead agent's eBPF program $id is still loaded ($1)"
+        done
+        [[ ${QUIET:-} == 1 || ${#_cl_old_prog_ids[@]} == 0 ]] ||
+                echo "ok: the ${#_cl_old_prog_ids[@]} programs of earlier agents are gone ($1)"
+        _cl_old_prog_ids=()
 }
 
 agent_state() {
@@ -64,6 +95,8 @@ agent_stop() {
         wait "$AGENT_PID"
         rc=$?
         AGENT_PID=
+        _cl_old_prog_ids+=("${AGENT_PROG_IDS[@]}")
+        AGENT_PROG_IDS=()
         return $rc
 }
 
