@@ -106,7 +106,7 @@ static int adopt(Registry *r, JournalEntry *e, int fd) {
         Link links[LINKS_MAX];
         size_t n_links = 0;
         RpcError err = {};
-        char tbuf[4200];
+        char tbuf[4200], dbuf[64];
         Fault *f;
         int k;
 
@@ -150,7 +150,7 @@ static int adopt(Registry *r, JournalEntry *e, int fd) {
         (void) registry_journal_write(r, f);
         log_info("Adopted fault %s on %s from the journal (%zu device%s, until %s)", f->id,
                  fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf)), f->n_devices,
-                 f->n_devices == 1 ? "" : "s", format_rfc3339(f->expires_at_ns, tbuf, sizeof(tbuf)));
+                 f->n_devices == 1 ? "" : "s", format_rfc3339(f->expires_at_ns, dbuf, sizeof(dbuf)));
         return 0;
 
 fail:
