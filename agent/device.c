@@ -299,6 +299,40 @@ static bool device_owns(Registry *r, const Device *d) {
         return false;
 }
 
+/* A tree of ours that no live fault explains: left by an agent that was killed, or stopped with
+ * --keep-faults-on-exit, whose faults this one is adopting. Make it this plan's in place, in one batch: every class
+ * of the old tree removed (with the packets its leaf held), the plan's classes added, and the filter changed in
+ * place to this agent's program (the old one reads the old agent's maps, which only it keeps alive). The root
+ * stays: deleting it would deactivate the device for a moment and drop traffic that no fault matches. On failure
+ * the caller removes the root instead. */
+static int tree_takeover(Registry *r, Rtnl *rtnl, Device *d, const Plan *p) {
+        uint64_t old = 0;
+        int k;
+
+        k = tree_classes(rtnl, d->ifindex, &old);
+        if (k < 0)
+                return k;
+        k = classifier_device_update(r->classifier, d->key, &p->table);
+        if (k < 0)
+                return k;
+        queue_classes_del(rtnl, d, old);
+        if (queue_classes(rtnl, d, p, p->want, NULL, NULL, NULL) < 0 ||
+            tree_queue_filter_replace(rtnl, d->ifindex, d->key, classifier_prog_fd(r->classifier)) < 0) {
+                rtnl_batch_reset(rtnl);
+                k = -ENOBUFS;
+                goto fail;
+        }
+        k = rtnl_batch_commit(rtnl, NULL, NULL);
+        if (k < 0)
+                goto fail;
+        d->classes = p->want;
+        return 0;
+
+fail:
+        (void) classifier_device_update(r->classifier, d->key, NULL);
+        return k;
+}
+
 /* A fresh tree on d->ifindex: root, the classes, the classifier's filter. All or nothing. */
 static int tree_install(Registry *r, Rtnl *rtnl, Device *d, const Plan *p, RpcError *err) {
         int results[RTNL_BATCH_MAX];
@@ -334,7 +368,13 @@ again:
                 if (tree_root_state(rtnl, d->ifindex, &state, kind, sizeof(kind)) >= 0 && state == TREE_ROOT_OURS &&
                     !retried && !device_owns(r, d)) {
                         /* Our handle, but no fault of ours: left by an agent that was killed. */
-                        log_notice("Removing a stale chaoslet root on %s", d->name);
+                        k = tree_takeover(r, rtnl, d, p);
+                        if (k >= 0) {
+                                log_info("Took over the chaoslet tree on %s that a previous agent left", d->name);
+                                return 0;
+                        }
+                        log_notice("Removing a stale chaoslet root on %s (taking it over failed: %s)", d->name,
+                                   strerror(-k));
                         (void) rtnl_batch_commit_queued(rtnl, tree_queue_root_del(rtnl, d->ifindex), NULL);
                         retried = true;
                         goto again;
@@ -424,6 +464,35 @@ void device_ingress_unhook(Rtnl *rtnl, int link_ifindex, bool stale_ifb) {
                                         : ingress_queue_clsact_del(rtnl, link_ifindex), NULL);
 }
 
+/* The IFB d->ifindex and the hook that feeds it are a killed agent's: its tree taken over (tree_install() does it),
+ * the hook's filter changed in place to this agent's program and this IFB. Only when our filter is on the hook:
+ * anything less is what a crash half-way through ingress_install() left, which carried no traffic yet. */
+static int ingress_takeover(Registry *r, Rtnl *rtnl, Device *d, const Plan *p) {
+        IngressHookState hook;
+        RpcError ignored = {};
+        int k;
+
+        k = ingress_hook_state(rtnl, d->link_ifindex, &hook);
+        if (k < 0)
+                return k;
+        if (!hook.ours)
+                return -ENOENT;
+        k = rtnl_batch_commit_queued(rtnl, ifb_queue_up(rtnl, d->ifindex), NULL);
+        if (k >= 0)
+                k = tree_install(r, rtnl, d, p, &ignored);
+        rpc_error_done(&ignored);
+        if (k < 0)
+                return k;
+        k = rtnl_batch_commit_queued(rtnl, ingress_queue_redirect(rtnl, d->link_ifindex,
+                                                                  classifier_ingress_prog_fd(r->classifier),
+                                                                  d->ifindex, true), NULL);
+        if (k < 0) {
+                (void) classifier_device_update(r->classifier, d->key, NULL);
+                d->classes = 0;
+        }
+        return k;
+}
+
 /* Ingress: the IFB, its tree, and the hook that feeds it. All or nothing. */
 static int ingress_install(Registry *r, Rtnl *rtnl, int netns_fd, Device *d, const Plan *p, RpcError *err) {
         bool retried = false;
@@ -433,8 +502,14 @@ static int ingress_install(Registry *r, Rtnl *rtnl, int netns_fd, Device *d, con
 again:
         k = rtnl_batch_commit_queued(rtnl, ifb_queue_create(rtnl, d->name), &e);
         if (k == -EEXIST && !retried && ifb_lookup(netns_fd, d->name, &d->ifindex) >= 0) {
-                /* Our name, but no fault of ours: left by an agent that was killed. Its hook goes first, so
-                 * nothing is ever redirected to an IFB that is gone. */
+                /* Our name, but no fault of ours: left by an agent that was killed. With its hook in place, take
+                 * all three over where they are, so that nothing the hook redirects is lost. */
+                if (ingress_takeover(r, rtnl, d, p) >= 0) {
+                        log_info("Took over the chaoslet IFB %s and its ingress hook on %s that a previous agent left",
+                                 d->name, d->link_name);
+                        return 0;
+                }
+                /* Else remove them. The hook goes first, so nothing is ever redirected to an IFB that is gone. */
                 log_notice("Removing a stale chaoslet IFB %s and its ingress hook on %s", d->name, d->link_name);
                 device_ingress_unhook(rtnl, d->link_ifindex, true);
                 (void) rtnl_batch_commit_queued(rtnl, ifb_queue_delete(rtnl, d->ifindex, d->name), NULL);
@@ -472,7 +547,7 @@ again:
         CRASH_POINT("apply:after-clsact");
         k = rtnl_batch_commit_queued(rtnl, ingress_queue_redirect(rtnl, d->link_ifindex,
                                                                   classifier_ingress_prog_fd(r->classifier),
-                                                                  d->ifindex), &e);
+                                                                  d->ifindex, false), &e);
         if (k < 0) {
                 (void) rtnl_batch_commit_queued(rtnl, ingress_queue_clsact_del(rtnl, d->link_ifindex), NULL);
                 k = kernel_error(err, &e, d, "add the ingress hook");

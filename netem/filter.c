@@ -38,8 +38,8 @@ int filter_queue_bpf_add(Rtnl *r, const FilterBpf *f) {
 
         /* Built here rather than with libbpf's bpf_tc_attach(), which can set neither TCA_BPF_CLASSID nor
          * actions. */
-        nlh = rtnl_tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, f->ifindex, f->parent, 1,
-                              filter_info(f->prio));
+        nlh = rtnl_tc_message(r, RTM_NEWTFILTER, NLM_F_CREATE | (f->replace ? 0 : NLM_F_EXCL), f->ifindex, f->parent,
+                              1, filter_info(f->prio));
         if (!nlh)
                 return -ENOBUFS;
         mnl_attr_put_strz(nlh, TCA_KIND, "bpf");

@@ -18,9 +18,11 @@ typedef struct FilterBpf {
         bool direct_action;             /* the program's return is the verdict; else -1 runs the actions */
         uint32_t classid;               /* TCA_BPF_CLASSID; 0: none */
         int redirect_ifindex;           /* an act_mirred egress redirect to this device; 0: no action */
+        bool replace;                   /* change the filter at (parent, prio, handle 1) in place when it is there
+                                         * (CREATE without EXCL): the kernel swaps the program atomically */
 } FilterBpf;
 
-/* Queue the filter's RTM_NEWTFILTER (CREATE|EXCL) into the batch. -ENOBUFS when the batch is full. */
+/* Queue the filter's RTM_NEWTFILTER (CREATE|EXCL, or CREATE alone with replace) into the batch. -ENOBUFS when the batch is full. */
 int filter_queue_bpf_add(Rtnl *r, const FilterBpf *f);
 /* Queue the removal of the bpf filter at (ifindex, parent, prio). */
 int filter_queue_bpf_del(Rtnl *r, int ifindex, uint32_t parent, uint16_t prio);

@@ -82,7 +82,7 @@ int ingress_queue_clsact_del(Rtnl *r, int ifindex) {
         return rtnl_tc_message(r, RTM_DELQDISC, 0, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0) ? 0 : -ENOBUFS;
 }
 
-int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex) {
+int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex, bool replace) {
         if (ifb_ifindex <= 0)
                 return -EINVAL; /* a filter without its redirect would hand nothing to the IFB */
         /* Classic mode, not direct-action: the program's -1 ("match") runs the mirred redirect. */
@@ -93,6 +93,7 @@ int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex) {
                 .prog_fd = prog_fd,
                 .name = INGRESS_FILTER_NAME,
                 .redirect_ifindex = ifb_ifindex,
+                .replace = replace,
         });
 }
 

@@ -32,5 +32,6 @@ int ingress_hook_state(Rtnl *r, int ifindex, IngressHookState *ret);
 /* Remove just chaoslet's filter from the clsact ingress hook. */
 int ingress_queue_redirect_del(Rtnl *r, int ifindex);
 
-/* On the device's clsact ingress hook: prog_fd returns -1 ("match") and mirred redirects to ifb_ifindex. */
-int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex);
+/* On the device's clsact ingress hook: prog_fd returns -1 ("match") and mirred redirects to ifb_ifindex. replace:
+ * change chaoslet's filter in place when it is there (a restarted agent taking over a killed one's hook). */
+int ingress_queue_redirect(Rtnl *r, int ifindex, int prog_fd, int ifb_ifindex, bool replace);

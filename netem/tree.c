@@ -41,7 +41,7 @@ int tree_queue_root_del(Rtnl *r, int ifindex) {
         return rtnl_tc_message(r, RTM_DELQDISC, 0, ifindex, TC_H_ROOT, TREE_ROOT_HANDLE, 0) ? 0 : -ENOBUFS;
 }
 
-int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd) {
+static int queue_filter(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd, bool replace) {
         /* The classid is how the classifier learns which device it runs on (ebpf/classifier.h). */
         return filter_queue_bpf_add(r, &(FilterBpf) {
                 .ifindex = ifindex,
@@ -51,7 +51,16 @@ int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd
                 .name = TREE_FILTER_NAME,
                 .direct_action = true,
                 .classid = TREE_ROOT_HANDLE | device_key,
+                .replace = replace,
         });
+}
+
+int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd) {
+        return queue_filter(r, ifindex, device_key, prog_fd, false);
+}
+
+int tree_queue_filter_replace(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd) {
+        return queue_filter(r, ifindex, device_key, prog_fd, true);
 }
 
 static int queue_qdisc(Rtnl *r, int ifindex, uint32_t parent, uint32_t handle, const TreeClass *what, bool netem) {
@@ -131,6 +140,41 @@ static int root_cb(const struct nlmsghdr *nlh, void *userdata) {
                 if (mnl_attr_get_type(attr) == TCA_KIND && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
                         snprintf(q->kind, sizeof(q->kind), "%s", mnl_attr_get_str(attr));
         return MNL_CB_OK;
+}
+
+struct class_query {
+        int ifindex;
+        uint64_t minors;
+};
+
+static int class_cb(const struct nlmsghdr *nlh, void *userdata) {
+        struct class_query *q = userdata;
+        const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+        uint32_t minor = TC_H_MIN(tcm->tcm_handle);
+
+        if (nlh->nlmsg_type == RTM_NEWTCLASS && tcm->tcm_ifindex == q->ifindex &&
+            TC_H_MAJ(tcm->tcm_handle) == TREE_ROOT_HANDLE && minor >= 1 && minor <= TREE_CLASSES_MAX)
+                q->minors |= 1ull << (minor - 1);
+        return MNL_CB_OK;
+}
+
+int tree_classes(Rtnl *r, int ifindex, uint64_t *ret) {
+        struct class_query q = { .ifindex = ifindex };
+        struct nlmsghdr *nlh;
+        struct tcmsg *tcm;
+        int k;
+
+        nlh = rtnl_request(r, RTM_GETTCLASS, NLM_F_DUMP);
+        tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+        tcm->tcm_family = AF_UNSPEC;
+        tcm->tcm_ifindex = ifindex;
+        tcm->tcm_parent = TREE_ROOT_HANDLE;
+
+        k = rtnl_call(r, nlh, class_cb, &q, NULL);
+        if (k < 0)
+                return k;
+        *ret = q.minors;
+        return 0;
 }
 
 int tree_root_state(Rtnl *r, int ifindex, TreeRootState *ret, char *ret_kind, size_t kind_len) {

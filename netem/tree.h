@@ -62,6 +62,11 @@ int tree_root_state(Rtnl *r, int ifindex, TreeRootState *ret, char *ret_kind, si
 int tree_queue_root_add(Rtnl *r, int ifindex);
 int tree_queue_root_del(Rtnl *r, int ifindex);
 int tree_queue_filter_add(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd);
+/* The same filter, changed in place when it is there: the kernel swaps its program (and classid) in one step, so
+ * no packet meets the tree without a classifier. */
+int tree_queue_filter_replace(Rtnl *r, int ifindex, uint16_t device_key, int prog_fd);
+/* Which classes c4a0:1..64 exist on ifindex, as bit minor-1 (a dump). */
+int tree_classes(Rtnl *r, int ifindex, uint64_t *ret);
 /* Queues the class and what it holds, in the order the kernel needs them (parent first). Returns how many
  * messages it queued (1..TREE_CLASS_MESSAGES_MAX), or -errno. On an error some may be queued: reset the batch. */
 int tree_queue_class_add(Rtnl *r, int ifindex, uint16_t minor, const TreeClass *what);

@@ -4,9 +4,10 @@
 # host-agent-adopt: a fault keeps acting while its agent is killed and another adopts it. A partition both ways of
 # 192.0.2.3 only; a probe stream every millisecond to it and one to 192.0.2.2 run across RESTARTS (5) SIGKILLs,
 # each followed by a new agent on the same state directory. Every probe to .3 is lost (the kernel deadline holds
-# while no agent runs, and the adopting agent's rebuild of the tree leaves no gap that a 1 ms stream sees), every
-# probe to .2 answered (the streams did run through the restarts), the fault is listed again after each restart
-# with its id and expires_at, and the log names its deadline. Then recover: nothing left.
+# while no agent runs, and the adopting agent takes the tree, the IFB and the hook over in place), every probe to .2
+# answered (the streams did run through the restarts, and removing and rebuilding the root, which deactivates the
+# device for a moment, lost 2 of them a restart), the fault is listed again after each restart with its id and
+# expires_at, and the log names its deadline. Then recover: nothing left.
 #
 #   a (192.0.2.1) --- b (192.0.2.2 + 192.0.2.3), echo on port 7
 
@@ -59,6 +60,12 @@ for t in $(seq 1 "$RESTARTS"); do
                 fail "restart $t: fault not adopted as it was: $got"
 done
 agent_log | grep -q "Adopted fault cut .* until $expires" || fail "the adoption log line does not name the deadline"
+# In place: the egress tree, the IFB and the hook are taken over, never removed and rebuilt.
+((n = $(agent_log | grep -c "Took over the chaoslet tree on $DEV "), n == RESTARTS)) ||
+        fail "the egress tree was taken over $n times in $RESTARTS restarts"
+((n = $(agent_log | grep -c "Took over the chaoslet IFB .* ingress hook on $DEV "), n == RESTARTS)) ||
+        fail "the IFB and hook were taken over $n times in $RESTARTS restarts"
+! agent_log | grep -q "Removing a stale chaoslet" || fail "a stale tree was removed instead of taken over"
 echo "ok: $total_cut probes to the partitioned address across $RESTARTS restarts, none passed; $total_open to the other, none lost"
 
 cl recover cut >/dev/null
