@@ -191,14 +191,16 @@ r=$(probe 192.0.2.3:7 100)
 echo "right after the 3 s deadline, agent still dead: $(jq -c '{lost}' <<<"$r")"
 assert_eq "$(jq .lost <<<"$r")" 0 "lost after the deadline"
 
-# --- a new agent takes the dead one's leftovers (tree, IFB, hook) for its own and rebuilds them ---------------
+# --- a new agent takes the dead one's leftovers (tree, IFB, hook) over for its own, in place -----------------
 AGENT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cl-agent-XXXXXX") AGENT_SOCKET=$AGENT_DIR/run/chaoslet.sock
 AGENT_LOG=$AGENT_DIR/agent.log
 agent_start
 apply_json "{\"id\":\"again\",$T,\"direction\":\"both\",\"partition\":true,\"match\":{\"cidrs\":[\"192.0.2.3/32\"]}}" >/dev/null ||
         fail "apply over a dead agent's leftovers failed: $(agent_log)"
-grep -q 'Removing a stale chaoslet root' "$AGENT_LOG" || fail "the stale egress tree was not recognised"
-grep -q 'Removing a stale chaoslet IFB .* and its ingress hook' "$AGENT_LOG" || fail "the stale IFB was not recognised"
+grep -q 'Took over the chaoslet tree on .* that a previous agent left' "$AGENT_LOG" ||
+        fail "the stale egress tree was not recognised"
+grep -q 'Took over the chaoslet IFB .* and its ingress hook on .* that a previous agent left' "$AGENT_LOG" ||
+        fail "the stale IFB was not recognised"
 assert_eq "$(probe 192.0.2.3:7 100 | jq .lost)" 100 "partitioned again by the new agent"
 assert_eq "$(probe 192.0.2.2:7 100 | jq .lost)" 0 "the rest passes"
 cl recover again >/dev/null

@@ -157,21 +157,23 @@ assert_between "$m" 85 200 "median with the agent dead, before the deadline (ms)
 while (( $(date +%s%N) - t0 < 3200000000 )); do sleep 0.05; done
 m=$(median_ms a 192.0.2.2:7 50)
 assert_between "$m" 0 "$(awk -v b="$base" 'BEGIN { print b + 2 }')" "median after the deadline, agent still dead (ms)"
-# Its tree is still there (nobody removed it); a new agent recognises it as chaoslet's and rebuilds it.
+# Its tree is still there (nobody removed it); a new agent recognises it as chaoslet's and takes it over in place:
+# the root kept, the old 90 ms class replaced by the new fault's.
 out=$(ns_exec a tc qdisc show dev "$DEV")
 grep -q "htb c4a0:" <<<"$out" || fail "expected the dead agent's tree to remain: $out"
 AGENT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cl-agent-XXXXXX") AGENT_SOCKET=$AGENT_DIR/run/chaoslet.sock
 AGENT_LOG=$AGENT_DIR/agent.log
 agent_start
 cl apply --id fresh --netns "/run/netns/$A" --latency 30ms >/dev/null
-grep -q 'Removing a stale chaoslet root' "$AGENT_LOG" || fail "the stale root was not recognised"
+grep -q 'Took over the chaoslet tree on .* that a previous agent left' "$AGENT_LOG" ||
+        fail "the stale root was not recognised: $(agent_log)"
 m=$(median_ms a 192.0.2.2:7 50)
 assert_between "$(awk -v m="$m" -v b="$base" 'BEGIN { printf "%.3f", m - b }')" 29 35 "added latency over a stale tree (ms)"
 cl recover fresh >/dev/null
 assert_clean a "$DEV"
 
 # --- SIGKILL, then a restart on the same --state-dir: the netem fault is adopted (same id and expires_at), its
-# tree rebuilt for the new agent's classifier, and the latency still measured -----------------------------------
+# tree taken over for the new agent's classifier, and the latency still measured -----------------------------------
 before=$(cl apply --id kept --netns "/run/netns/$A" --latency 40ms --duration 5m | jq -c '{id, expires_at}')
 agent_crash
 agent_start
