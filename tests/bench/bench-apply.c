@@ -19,11 +19,12 @@
  *    add+del is (T21 - T1) / 20, so tc's own start-up cancels out.
  * LABEL names the agent in the rows (for instance its --state-dir's file system). Default 200 rounds, --quick 30.
  *
- *   bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition]]
+ *   bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition|bandwidth]]
  *
  * The older form: apply+recover of a 90 ms netem fault against `ip netns exec NS tc` adding and deleting the same
- * netem qdisc (inside user-mode Linux, tests/bench/apply-recover.sh), or with "partition" the partition alone and
- * no baseline (tests/bench/journal-cost.sh, on any kernel). Prints one line or a small table.
+ * netem qdisc (inside user-mode Linux, tests/bench/apply-recover.sh), or with "partition" (or "bandwidth", a 10mbit
+ * cap) that fault alone and no baseline (tests/bench/journal-cost.sh; profiling one path). Prints one line or a
+ * small table.
  *
  * Exit status: 0, 1 on a failure, 2 on a usage error. Timings never fail it. */
 #include <errno.h>
@@ -111,7 +112,8 @@ static int apply_recover(RpcClient *c, const char *apply, const char *recover) {
 
 static int legacy_main(int argc, char **argv) {
         const char *sock = argv[1], *ns = argv[2], *dev = argv[3];
-        bool partition = argc > 5 && strcmp(argv[5], "partition") == 0;
+        bool partition = argc > 5 && strcmp(argv[5], "partition") == 0,
+             bandwidth = argc > 5 && strcmp(argv[5], "bandwidth") == 0;
         int rounds = argc > 4 ? atoi(argv[4]) : 50;
         char apply[512], path[256];
         RpcClient *c = NULL;
@@ -128,7 +130,8 @@ static int legacy_main(int argc, char **argv) {
 
         snprintf(path, sizeof(path), "/run/netns/%s", ns);
         snprintf(apply, sizeof(apply), "{\"id\":\"bench\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\",%s}", path,
-                 dev, partition ? "\"partition\":true" : "\"netem\":{\"latency\":\"90ms\"}");
+                 dev, partition ? "\"partition\":true" :
+                      bandwidth ? "\"bandwidth\":{\"rate\":\"10mbit\"}" : "\"netem\":{\"latency\":\"90ms\"}");
 
         if (rpc_client_connect(sock, &c) < 0) {
                 fprintf(stderr, "cannot connect to %s\n", sock);
@@ -138,7 +141,7 @@ static int legacy_main(int argc, char **argv) {
         /* Warm up both paths once (page cache, module loads). */
         if (apply_recover(c, apply, "{\"id\":\"bench\"}") < 0)
                 return 1;
-        if (partition) {
+        if (partition || bandwidth) {
                 for (int i = 0; i < rounds; i++) {
                         double t0 = now_us();
 
@@ -147,8 +150,8 @@ static int legacy_main(int argc, char **argv) {
                         agent[i] = (now_us() - t0) / 1e3;
                 }
                 sa = bench_stat(agent, rounds);
-                printf("apply+recover of a partition, %d rounds: median %.3f ms, p99 %.3f ms\n", rounds, sa.median,
-                       sa.p99);
+                printf("apply+recover of a %s, %d rounds: median %.3f ms, p99 %.3f ms\n",
+                       partition ? "partition" : "10mbit bandwidth fault", rounds, sa.median, sa.p99);
                 return 0;
         }
 
@@ -193,7 +196,7 @@ static int legacy_main(int argc, char **argv) {
 static void help(void) {
         printf("Usage: bench-apply [--json FILE] [--quick] [--rounds N] [--cli PATH] --tc-netns NS --tc-device DEV\n"
                "                   --agent LABEL,SOCKET,NETNS,COLD-DEV,WARM-DEV [--agent ...]\n"
-               "       bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition]]\n"
+               "       bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition|bandwidth]]\n"
                "\n"
                "apply+recover latency through chaosletd (socket and CLI, cold and warm device) against\n"
                "`ip netns exec NS tc` and the `tc -batch` floor, interleaved in the same run.\n"
