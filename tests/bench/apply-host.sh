@@ -13,9 +13,13 @@ here=$(dirname "$(realpath "$0")")
 BUILD_DIR=${BUILD_DIR:-${BUILD:-$here/../../build}}
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-        echo "Usage: apply-host.sh [--json FILE] [--quick] [--rounds N]"
-        "$BUILD_DIR/tests/bench/bench-apply" --help | sed -n '/^  --json/p;/^  --quick/p;/^  --rounds/p'
-        echo "(sets up the namespaces and two agents, then runs bench-apply with these options)"
+        # One write: tests/bench/run reads this through `grep -q` under pipefail.
+        opts=$("$BUILD_DIR/tests/bench/bench-apply" --help | sed -n '/^  --json/p;/^  --quick/p;/^  --rounds/p')
+        cat <<EOF
+Usage: apply-host.sh [--json FILE] [--quick] [--rounds N]
+$opts
+(sets up the namespaces and two agents, then runs bench-apply with these options)
+EOF
         exit 0
 fi
 . "$here/../lib/netns.sh"
