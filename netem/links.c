@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
@@ -93,25 +94,41 @@ int links_list_ifbs(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
         return list(netns_fd, true, ret, max, ret_n);
 }
 
+/* One RTM_GETLINK by name per device rather than a dump of every link: the same answer, at a cost that does not
+ * grow with the namespace's links (a host namespace can have hundreds). The kernel also finds alternative names
+ * (IFLA_ALT_IFNAME) by IFLA_IFNAME; a dump never did, so a link whose own name differs counts as missing. */
 int links_resolve(int netns_fd, char *const *names, size_t n, Link *ret, size_t *ret_missing) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
         int k;
 
-        k = load_cache(netns_fd, &sk, &cache);
+        sk = nl_socket_alloc();
+        if (!sk)
+                return -ENOMEM;
+        k = netns_run(netns_fd, connect_cb, sk);
         if (k < 0)
                 return k;
 
         for (size_t i = 0; i < n; i++) {
-                struct rtnl_link *l = rtnl_link_get_by_name(cache, names[i]);
+                struct rtnl_link *l = NULL;
+                bool same;
 
-                if (!l) {
+                k = rtnl_link_get_kernel(sk, 0, names[i], &l);
+                if (k == -NLE_OBJ_NOTFOUND || k == -NLE_NODEV || k == -NLE_INVAL || k == -NLE_RANGE) {
                         if (ret_missing)
                                 *ret_missing = i;
                         return -ENODEV;
                 }
-                link_from_nl(l, &ret[i]);
+                if (k < 0)
+                        return -EIO;
+                same = strcmp(rtnl_link_get_name(l) ?: "", names[i]) == 0;
+                if (same)
+                        link_from_nl(l, &ret[i]);
                 rtnl_link_put(l);
+                if (!same) {
+                        if (ret_missing)
+                                *ret_missing = i;
+                        return -ENODEV;
+                }
         }
         return 0;
 }

@@ -1,95 +1,137 @@
 /* SPDX-License-Identifier: MIT */
-/* Benchmark, not a test: the latency of apply+recover of a 90 ms netem fault through chaosletd's socket, against
- * the same qdisc added and deleted the way exec-based chaos daemons do it (`ip netns exec NS tc ...`), measured
- * in the same run on the same namespace. Prints a table.
+/* Benchmark, not a test: how long a fault takes to go in and come out again, through chaosletd, against the same
+ * work done the way exec-based chaos daemons do it, measured in the same run, interleaved round by round.
  *
- *   bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition]]
+ *   bench-apply [--json FILE] [--quick] [--rounds N] [--cli PATH] --tc-netns NS --tc-device DEV
+ *               --agent LABEL,SOCKET,NETNS,COLD-DEV,WARM-DEV [--agent ...]
  *
- * With "partition", the fault is a partition (the classifier alone: no sch_netem needed) and there is no tc
- * baseline: that is how tests/bench/journal-cost.sh measures what the journal's fsyncs add, on any kernel.
- */
+ * The suite's `apply` benchmark on the host (tests/bench/apply-host.sh sets up the namespaces and agents). No
+ * sch_netem is needed: the faults are a tbf bandwidth cap and a partition. Per round, for each agent:
+ *  - cold device: fault.apply + fault.recover of {"bandwidth":{"rate":"10mbit"}} on COLD-DEV, which carries nothing
+ *    of chaoslet's before and after, over one open socket connection (proto/client.h);
+ *  - cold device through the CLI: `chaoslet --socket S apply ...` and `chaoslet --socket S recover ID`, two execs;
+ *  - warm device: apply + recover of a partition of 198.51.100.7/32 on WARM-DEV, where a bandwidth fault applied
+ *    at the start stays live;
+ * and once per round, on DEV in NS:
+ *  - exec tc: `ip netns exec NS tc qdisc add dev DEV root tbf rate 10mbit burst 32k latency 50ms` and
+ *    `ip netns exec NS tc qdisc del dev DEV root`, two posix_spawn()s, each waited for;
+ *  - the kernel's floor: `tc -n NS -batch FILE` with the add and the del once and 21 times; the floor of one
+ *    add+del is (T21 - T1) / 20, so tc's own start-up cancels out.
+ * LABEL names the agent in the rows (for instance its --state-dir's file system). Default 200 rounds, --quick 30.
+ *
+ *   bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition|bandwidth]]
+ *
+ * The older form: apply+recover of a 90 ms netem fault against `ip netns exec NS tc` adding and deleting the same
+ * netem qdisc (inside user-mode Linux, tests/bench/apply-recover.sh), or with "partition" (or "bandwidth", a 10mbit
+ * cap) that fault alone and no baseline (tests/bench/journal-cost.sh; profiling one path). Prints one line or a
+ * small table.
+ *
+ * Exit status: 0, 1 on a failure, 2 on a usage error. Timings never fail it. */
 #include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-report.h"
 #include "client.h"
 
 extern char **environ;
 
-static double now_ms(void) {
+#define AGENTS_MAX 4
+#define ROUNDS_DEFAULT 200
+#define ROUNDS_QUICK 30
+#define ROUNDS_MAX 10000
+#define BATCH_MANY 21
+#define TBF_ARGS "tbf rate 10mbit burst 32k latency 50ms"
+#define WARM_CIDR "198.51.100.7/32"
+#define COLD_ID "bench-apply-cold"
+#define CLI_ID "bench-apply-cli"
+#define WARM_ID "bench-apply-warm"
+#define BACKGROUND_ID "bench-apply-background"
+
+typedef struct Agent {
+        char *label, *socket, *netns, *cold_dev, *warm_dev;
+        char netns_path[256];
+        RpcClient *client;
+        double *cold, *cli, *warm;
+} Agent;
+
+static double now_us(void) {
         struct timespec ts;
+
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+        return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return (x > y) - (x < y);
-}
-
-static double percentile(double *v, size_t n, double p) {
-        size_t i = (size_t) (p * (double) (n - 1) + 0.5);
-        return v[i < n ? i : n - 1];
-}
-
-static int run(char *const argv[]) {
+/* Runs argv and waits for it; quiet sends its stdout to /dev/null. Returns its exit status, or -errno. */
+static int run(char *const argv[], bool quiet) {
+        posix_spawn_file_actions_t fa;
         pid_t pid;
-        int status;
+        int status, r;
 
-        if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
-                return -1;
-        if (waitpid(pid, &status, 0) < 0)
-                return -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        posix_spawn_file_actions_init(&fa);
+        if (quiet)
+                posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        if (r != 0)
+                return -r;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
 }
 
+/* params is a JSON text; it is parsed here and consumed by the call. */
 static int call(RpcClient *c, const char *method, const char *params) {
         RpcError err = {};
         cJSON *result = NULL;
-        int k = rpc_client_call(c, method, cJSON_Parse(params), &result, &err);
+        int r;
 
+        r = rpc_client_call(c, method, cJSON_Parse(params), &result, &err);
         cJSON_Delete(result);
-        if (k < 0) {
-                fprintf(stderr, "%s failed: %d %s\n", method, err.code, err.message);
+        if (r < 0) {
+                fprintf(stderr, "%s %s failed: %d %s\n", method, params, err.code, err.message);
                 cJSON_Delete(err.data);
         }
-        return k;
+        return r;
 }
 
-int main(int argc, char **argv) {
-        const char *sock, *ns, *dev;
-        int rounds = 50;
-        bool partition = argc > 5 && strcmp(argv[5], "partition") == 0;
-        double *agent, *tc;
-        RpcClient *c = NULL;
-        char apply[512], path[256];
-        struct utsname un;
+static int apply_recover(RpcClient *c, const char *apply, const char *recover) {
+        return call(c, "fault.apply", apply) < 0 || call(c, "fault.recover", recover) < 0 ? -EPROTO : 0;
+}
 
-        if (argc < 4) {
-                fprintf(stderr, "usage: %s SOCKET NETNS-NAME DEVICE [ROUNDS]\n", argv[0]);
-                return 2;
-        }
-        sock = argv[1];
-        ns = argv[2];
-        dev = argv[3];
-        if (argc > 4)
-                rounds = atoi(argv[4]);
-        if (rounds < 5 || rounds > 10000)
+/* ---- the older form, kept for tests/bench/apply-recover.sh (UML, netem) and tests/bench/journal-cost.sh ---- */
+
+static int legacy_main(int argc, char **argv) {
+        const char *sock = argv[1], *ns = argv[2], *dev = argv[3];
+        bool partition = argc > 5 && strcmp(argv[5], "partition") == 0,
+             bandwidth = argc > 5 && strcmp(argv[5], "bandwidth") == 0;
+        int rounds = argc > 4 ? atoi(argv[4]) : 50;
+        char apply[512], path[256];
+        RpcClient *c = NULL;
+        double *agent, *tc;
+        struct utsname un;
+        BenchStat sa, st;
+
+        if (rounds < 5 || rounds > ROUNDS_MAX)
                 rounds = 50;
         agent = calloc(rounds, sizeof(double));
         tc = calloc(rounds, sizeof(double));
+        if (!agent || !tc)
+                return 1;
 
         snprintf(path, sizeof(path), "/run/netns/%s", ns);
-        snprintf(apply, sizeof(apply),
-                 "{\"id\":\"bench\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\",%s}",
-                 path, dev, partition ? "\"partition\":true" : "\"netem\":{\"latency\":\"90ms\"}");
+        snprintf(apply, sizeof(apply), "{\"id\":\"bench\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\",%s}", path,
+                 dev, partition ? "\"partition\":true" :
+                      bandwidth ? "\"bandwidth\":{\"rate\":\"10mbit\"}" : "\"netem\":{\"latency\":\"90ms\"}");
 
         if (rpc_client_connect(sock, &c) < 0) {
                 fprintf(stderr, "cannot connect to %s\n", sock);
@@ -97,55 +139,340 @@ int main(int argc, char **argv) {
         }
 
         /* Warm up both paths once (page cache, module loads). */
-        if (call(c, "fault.apply", apply) < 0 || call(c, "fault.recover", "{\"id\":\"bench\"}") < 0)
+        if (apply_recover(c, apply, "{\"id\":\"bench\"}") < 0)
                 return 1;
-        if (partition) {
+        if (partition || bandwidth) {
                 for (int i = 0; i < rounds; i++) {
-                        double t0 = now_ms();
-                        if (call(c, "fault.apply", apply) < 0 || call(c, "fault.recover", "{\"id\":\"bench\"}") < 0)
+                        double t0 = now_us();
+
+                        if (apply_recover(c, apply, "{\"id\":\"bench\"}") < 0)
                                 return 1;
-                        agent[i] = now_ms() - t0;
+                        agent[i] = (now_us() - t0) / 1e3;
                 }
-                qsort(agent, rounds, sizeof(double), cmp_double);
-                printf("apply+recover of a partition, %d rounds: median %.3f ms, p99 %.3f ms\n", rounds,
-                       percentile(agent, rounds, 0.5), percentile(agent, rounds, 0.99));
+                sa = bench_stat(agent, rounds);
+                printf("apply+recover of a %s, %d rounds: median %.3f ms, p99 %.3f ms\n",
+                       partition ? "partition" : "10mbit bandwidth fault", rounds, sa.median, sa.p99);
                 return 0;
         }
 
         char *add[] = { "ip", "netns", "exec", (char *) ns, "tc", "qdisc", "add", "dev", (char *) dev, "root",
                         "netem", "delay", "90ms", NULL };
         char *del[] = { "ip", "netns", "exec", (char *) ns, "tc", "qdisc", "del", "dev", (char *) dev, "root", NULL };
-        if (run(add) != 0 || run(del) != 0) {
+        if (run(add, false) != 0 || run(del, false) != 0) {
                 fprintf(stderr, "the tc baseline failed (is sch_netem there?)\n");
                 return 1;
         }
 
         /* Interleaved, so drift on a shared machine hits both alike. */
         for (int i = 0; i < rounds; i++) {
-                double t0 = now_ms();
-                if (call(c, "fault.apply", apply) < 0 || call(c, "fault.recover", "{\"id\":\"bench\"}") < 0)
-                        return 1;
-                agent[i] = now_ms() - t0;
+                double t0 = now_us();
 
-                t0 = now_ms();
-                if (run(add) != 0 || run(del) != 0)
+                if (apply_recover(c, apply, "{\"id\":\"bench\"}") < 0)
                         return 1;
-                tc[i] = now_ms() - t0;
+                agent[i] = (now_us() - t0) / 1e3;
+
+                t0 = now_us();
+                if (run(add, false) != 0 || run(del, false) != 0)
+                        return 1;
+                tc[i] = (now_us() - t0) / 1e3;
         }
         rpc_client_free(c);
 
-        qsort(agent, rounds, sizeof(double), cmp_double);
-        qsort(tc, rounds, sizeof(double), cmp_double);
+        sa = bench_stat(agent, rounds);
+        st = bench_stat(tc, rounds);
         uname(&un);
-
         printf("apply+recover of a 90 ms netem fault, %d rounds, kernel %s, %ld CPUs\n", rounds, un.release,
                sysconf(_SC_NPROCESSORS_ONLN));
         printf("| path                                   | median ms | p99 ms |\n");
         printf("|----------------------------------------|-----------|--------|\n");
-        printf("| chaosletd over its socket              | %9.3f | %6.3f |\n", percentile(agent, rounds, 0.5),
-               percentile(agent, rounds, 0.99));
-        printf("| ip netns exec NS tc qdisc add + del    | %9.3f | %6.3f |\n", percentile(tc, rounds, 0.5),
-               percentile(tc, rounds, 0.99));
-        printf("speed-up (median): %.1fx\n", percentile(tc, rounds, 0.5) / percentile(agent, rounds, 0.5));
+        printf("| chaosletd over its socket              | %9.3f | %6.3f |\n", sa.median, sa.p99);
+        printf("| ip netns exec NS tc qdisc add + del    | %9.3f | %6.3f |\n", st.median, st.p99);
+        printf("speed-up (median): %.1fx\n", st.median / sa.median);
         return 0;
+}
+
+/* ---- the host benchmark ---- */
+
+static void help(void) {
+        printf("Usage: bench-apply [--json FILE] [--quick] [--rounds N] [--cli PATH] --tc-netns NS --tc-device DEV\n"
+               "                   --agent LABEL,SOCKET,NETNS,COLD-DEV,WARM-DEV [--agent ...]\n"
+               "       bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition|bandwidth]]\n"
+               "\n"
+               "apply+recover latency through chaosletd (socket and CLI, cold and warm device) against\n"
+               "`ip netns exec NS tc` and the `tc -batch` floor, interleaved in the same run.\n"
+               "\n"
+               "  --json FILE     Also write the report contract's object (tests/bench/bench-report.h)\n"
+               "  --quick         %d rounds instead of %d\n"
+               "  --rounds N      Rounds (5 to %d)\n"
+               "  --cli PATH      The chaoslet CLI (default: chaoslet in PATH)\n"
+               "  --tc-netns NS   The namespace (its name) and device of the tc baselines; nothing else may\n"
+               "  --tc-device DEV   be on that device's root\n"
+               "  --agent ...     A running chaosletd's socket, labelled, with the namespace name and two devices\n"
+               "                  of its own: COLD-DEV carries nothing, WARM-DEV gets a live bandwidth fault\n",
+               ROUNDS_QUICK, ROUNDS_DEFAULT, ROUNDS_MAX);
+}
+
+static int parse_agent(char *arg, Agent *ret) {
+        char *f[5];
+
+        for (size_t i = 0; i < 5; i++) {
+                f[i] = strsep(&arg, ",");
+                if (!f[i] || !*f[i])
+                        return -EINVAL;
+        }
+        if (arg)
+                return -EINVAL;
+        *ret = (Agent) { .label = f[0], .socket = f[1], .netns = f[2], .cold_dev = f[3], .warm_dev = f[4] };
+        snprintf(ret->netns_path, sizeof(ret->netns_path), "/run/netns/%s", ret->netns);
+        return 0;
+}
+
+/* A batch file with the add and the del of the baseline's qdisc, n times. */
+static int write_batch(const char *dev, unsigned n, char *path) {
+        FILE *f;
+        int fd;
+
+        fd = mkostemp(path, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        f = fdopen(fd, "w");
+        if (!f) {
+                close(fd);
+                return -errno;
+        }
+        for (unsigned i = 0; i < n; i++)
+                fprintf(f, "qdisc add dev %s root " TBF_ARGS "\nqdisc del dev %s root\n", dev, dev);
+        return fclose(f) == 0 ? 0 : -errno;
+}
+
+static void print_row(const char *figure, BenchStat s, const char *baseline, BenchStat b, const char *target,
+                      int met) {
+        if (baseline)
+                printf("| %s | %.1f | %.1f | %s | %.1f | %.1f | %s | %s |\n", figure, s.median, s.p99, baseline,
+                       b.median, b.p99, target ? target : "–", met < 0 ? "–" : met ? "yes" : "**no**");
+        else
+                printf("| %s | %.1f | %.1f | – | – | – | %s | %s |\n", figure, s.median, s.p99, target ? target : "–",
+                       met < 0 ? "–" : met ? "yes" : "**no**");
+}
+
+static void row(cJSON *report, const char *figure, BenchStat s, const char *baseline, BenchStat b,
+                const char *target, int met) {
+        bench_report_row(report, figure, "us", s, baseline, b, target, met);
+        print_row(figure, s, baseline, b, target, met);
+}
+
+static int agent_round(Agent *a, const char *cli, unsigned i) {
+        char cold[768], warm[768], rec_cold[64], rec_warm[64];
+        double t0;
+
+        snprintf(cold, sizeof(cold),
+                 "{\"id\":\"" COLD_ID "\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\","
+                 "\"bandwidth\":{\"rate\":\"10mbit\"}}", a->netns_path, a->cold_dev);
+        snprintf(warm, sizeof(warm),
+                 "{\"id\":\"" WARM_ID "\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\",\"partition\":true,"
+                 "\"match\":{\"cidrs\":[\"" WARM_CIDR "\"]}}", a->netns_path, a->warm_dev);
+        snprintf(rec_cold, sizeof(rec_cold), "{\"id\":\"" COLD_ID "\"}");
+        snprintf(rec_warm, sizeof(rec_warm), "{\"id\":\"" WARM_ID "\"}");
+
+        char *cli_apply[] = { (char *) cli, "--socket", a->socket, "apply", "--id", CLI_ID, "--netns", a->netns_path,
+                              "--device", a->cold_dev, "--bandwidth", "10mbit", NULL };
+        char *cli_recover[] = { (char *) cli, "--socket", a->socket, "recover", CLI_ID, NULL };
+
+        t0 = now_us();
+        if (apply_recover(a->client, cold, rec_cold) < 0)
+                return -EPROTO;
+        a->cold[i] = now_us() - t0;
+
+        t0 = now_us();
+        if (apply_recover(a->client, warm, rec_warm) < 0)
+                return -EPROTO;
+        a->warm[i] = now_us() - t0;
+
+        t0 = now_us();
+        if (run(cli_apply, true) != 0 || run(cli_recover, true) != 0) {
+                fprintf(stderr, "%s apply/recover failed\n", cli);
+                return -EPROTO;
+        }
+        a->cli[i] = now_us() - t0;
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        static const struct option options[] = {
+                { "json", required_argument, NULL, 'j' },     { "quick", no_argument, NULL, 'q' },
+                { "rounds", required_argument, NULL, 'r' },   { "cli", required_argument, NULL, 'c' },
+                { "tc-netns", required_argument, NULL, 'n' }, { "tc-device", required_argument, NULL, 'd' },
+                { "agent", required_argument, NULL, 'a' },    { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        const char *json = NULL, *cli = "chaoslet", *tc_ns = NULL, *tc_dev = NULL;
+        char batch1[] = "/tmp/bench-apply-XXXXXX", batch_many[] = "/tmp/bench-apply-XXXXXX";
+        Agent agents[AGENTS_MAX];
+        unsigned n_agents = 0, rounds = ROUNDS_DEFAULT;
+        double *exec_tc, *floor_tc, t0, t1, t_many;
+        char background[768], text[256];
+        BenchStat s_exec, s_floor;
+        cJSON *report;
+        int opt, r = 1;
+
+        if (argc >= 4 && argv[1][0] != '-')
+                return legacy_main(argc, argv);
+
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'j':
+                        json = optarg;
+                        break;
+                case 'q':
+                        rounds = ROUNDS_QUICK;
+                        break;
+                case 'r':
+                        rounds = (unsigned) strtoul(optarg, NULL, 10);
+                        if (rounds < 5 || rounds > ROUNDS_MAX) {
+                                fprintf(stderr, "--rounds: 5 to %d\n", ROUNDS_MAX);
+                                return 2;
+                        }
+                        break;
+                case 'c':
+                        cli = optarg;
+                        break;
+                case 'n':
+                        tc_ns = optarg;
+                        break;
+                case 'd':
+                        tc_dev = optarg;
+                        break;
+                case 'a':
+                        if (n_agents == AGENTS_MAX || parse_agent(optarg, &agents[n_agents]) < 0) {
+                                fprintf(stderr, "--agent LABEL,SOCKET,NETNS,COLD-DEV,WARM-DEV (at most %d)\n",
+                                        AGENTS_MAX);
+                                return 2;
+                        }
+                        n_agents++;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind < argc || !tc_ns || !tc_dev || n_agents == 0) {
+                help();
+                return 2;
+        }
+
+        exec_tc = calloc(rounds, sizeof(double));
+        floor_tc = calloc(rounds, sizeof(double));
+        if (!exec_tc || !floor_tc)
+                return 1;
+        for (unsigned k = 0; k < n_agents; k++) {
+                Agent *a = &agents[k];
+
+                a->cold = calloc(rounds, sizeof(double));
+                a->cli = calloc(rounds, sizeof(double));
+                a->warm = calloc(rounds, sizeof(double));
+                if (!a->cold || !a->cli || !a->warm)
+                        return 1;
+                if (rpc_client_connect(a->socket, &a->client) < 0) {
+                        fprintf(stderr, "cannot connect to %s\n", a->socket);
+                        return 1;
+                }
+                snprintf(background, sizeof(background),
+                         "{\"id\":\"" BACKGROUND_ID "\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\","
+                         "\"bandwidth\":{\"rate\":\"10mbit\"}}", a->netns_path, a->warm_dev);
+                if (call(a->client, "fault.apply", background) < 0)
+                        return 1;
+        }
+
+        char *add[] = { "ip", "netns", "exec", (char *) tc_ns, "tc", "qdisc", "add", "dev", (char *) tc_dev, "root",
+                        "tbf", "rate", "10mbit", "burst", "32k", "latency", "50ms", NULL };
+        char *del[] = { "ip", "netns", "exec", (char *) tc_ns, "tc", "qdisc", "del", "dev", (char *) tc_dev, "root",
+                        NULL };
+        char *tc1[] = { "tc", "-n", (char *) tc_ns, "-batch", batch1, NULL };
+        char *tc_many[] = { "tc", "-n", (char *) tc_ns, "-batch", batch_many, NULL };
+        if (write_batch(tc_dev, 1, batch1) < 0 || write_batch(tc_dev, BATCH_MANY, batch_many) < 0) {
+                perror("batch file");
+                return 1;
+        }
+
+        /* One round untimed: page cache, module loads, the agents' first look at each namespace. */
+        if (run(add, false) != 0 || run(del, false) != 0 || run(tc1, false) != 0 || run(tc_many, false) != 0) {
+                fprintf(stderr, "the tc baseline failed\n");
+                goto finish;
+        }
+        for (unsigned k = 0; k < n_agents; k++)
+                if (agent_round(&agents[k], cli, 0) < 0)
+                        goto finish;
+
+        /* Interleaved, so drift on a shared machine hits every path alike. */
+        for (unsigned i = 0; i < rounds; i++) {
+                for (unsigned k = 0; k < n_agents; k++)
+                        if (agent_round(&agents[k], cli, i) < 0)
+                                goto finish;
+
+                t0 = now_us();
+                if (run(add, false) != 0 || run(del, false) != 0)
+                        goto finish;
+                exec_tc[i] = now_us() - t0;
+
+                t0 = now_us();
+                if (run(tc1, false) != 0)
+                        goto finish;
+                t1 = now_us() - t0;
+                t0 = now_us();
+                if (run(tc_many, false) != 0)
+                        goto finish;
+                t_many = now_us() - t0;
+                floor_tc[i] = (t_many - t1) / (BATCH_MANY - 1);
+        }
+
+        report = bench_report_new("apply", "apply+recover latency", "host");
+        snprintf(text, sizeof(text), "%u rounds, interleaved; %ld CPUs; times in microseconds per apply+recover",
+                 rounds, sysconf(_SC_NPROCESSORS_ONLN));
+        bench_report_note(report, text);
+        bench_report_note(report, "exec tc: `ip netns exec NS tc qdisc add dev D root " TBF_ARGS
+                                  "` + `ip netns exec NS tc qdisc del dev D root`, two posix_spawn()s, each waited for");
+        bench_report_note(report, "tc -batch floor: (T21 - T1) / 20 of `tc -n NS -batch FILE` with the add and del "
+                                  "1 and 21 times: the kernel's own cost of one tbf add+del");
+        bench_report_note(report, "cold: a 10mbit bandwidth fault on a device without chaoslet's tree, over one "
+                                  "socket connection; CLI: `chaoslet apply` + `chaoslet recover`, two execs; "
+                                  "warm: a partition of " WARM_CIDR " on a device where a bandwidth fault is live");
+
+        s_exec = bench_stat(exec_tc, rounds);
+        s_floor = bench_stat(floor_tc, rounds);
+        printf("apply+recover, %u rounds, kernel %s, %ld CPUs (us)\n\n", rounds,
+               cJSON_GetStringValue(cJSON_GetObjectItem(report, "kernel")), sysconf(_SC_NPROCESSORS_ONLN));
+        printf("| figure | median | p99 | baseline | baseline median | baseline p99 | target | met |\n");
+        printf("|---|---|---|---|---|---|---|---|\n");
+        for (unsigned k = 0; k < n_agents; k++) {
+                Agent *a = &agents[k];
+                BenchStat s_cold = bench_stat(a->cold, rounds), s_cli = bench_stat(a->cli, rounds),
+                          s_warm = bench_stat(a->warm, rounds), none = { NAN, NAN, 0 };
+                char figure[128];
+
+                snprintf(figure, sizeof(figure), "cold device, socket, state on %s", a->label);
+                row(report, figure, s_cold, "exec tc add+del", s_exec, ">= 10x faster than exec tc",
+                    s_exec.median >= 10 * s_cold.median);
+                row(report, figure, s_cold, "tc -batch floor per add+del", s_floor, "<= 1.5x the tc -batch floor",
+                    s_cold.median <= 1.5 * s_floor.median);
+                snprintf(figure, sizeof(figure), "cold device, CLI (2 execs), state on %s", a->label);
+                row(report, figure, s_cli, "exec tc add+del", s_exec, ">= 10x faster than exec tc",
+                    s_exec.median >= 10 * s_cli.median);
+                snprintf(figure, sizeof(figure), "warm device (partition beside a live bandwidth fault), state on %s",
+                         a->label);
+                row(report, figure, s_warm, NULL, none, "<= 150 us median", s_warm.median <= 150);
+        }
+        r = json && bench_report_write(report, json) < 0 ? 1 : 0;
+        if (!json)
+                cJSON_Delete(report);
+
+finish:
+        for (unsigned k = 0; k < n_agents; k++) {
+                if (agents[k].client)
+                        call(agents[k].client, "fault.recover", "{\"id\":\"" BACKGROUND_ID "\"}");
+                rpc_client_free(agents[k].client);
+        }
+        unlink(batch1);
+        unlink(batch_many);
+        return r;
 }
