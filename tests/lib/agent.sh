@@ -29,12 +29,13 @@ AGENT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cl-agent-XXXXXX")
 AGENT_SOCKET=$AGENT_DIR/run/chaoslet.sock
 AGENT_LOG=$AGENT_DIR/agent.log
 AGENT_PID=
+AGENT_WRAP=()           # a command that execs the agent, such as setpriv with a narrower bounding set
 AGENT_PROG_IDS=()       # the running agent's classifier programs, from its agent.info
 _cl_old_prog_ids=()     # those of the agents stopped or killed since the last assert_old_progs_gone
 
 agent_start() {
         [[ -x $CHAOSLETD ]] || fail "chaosletd not found at $CHAOSLETD (set BUILD_DIR)"
-        "$CHAOSLETD" --socket "$AGENT_SOCKET" --state-dir "$AGENT_DIR/state" "$@" 2>>"$AGENT_LOG" &
+        "${AGENT_WRAP[@]}" "$CHAOSLETD" --socket "$AGENT_SOCKET" --state-dir "$AGENT_DIR/state" "$@" 2>>"$AGENT_LOG" &
         AGENT_PID=$!
         [[ -n ${_cl_agent_at_exit:-} ]] || at_exit agent_kill
         _cl_agent_at_exit=1
