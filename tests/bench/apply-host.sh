@@ -3,9 +3,10 @@
 # The suite's `apply` benchmark on the host kernel (no sch_netem needed): apply+recover latency through two
 # chaosletds of its own, one with --state-dir on a tmpfs (/dev/shm) and one on the disk (/tmp), each with a
 # namespace and two devices of its own, against `ip netns exec tc` and the `tc -batch` floor on a third namespace.
-# tests/bench/bench-apply.c says what each row measures.
+# tests/bench/bench-apply.c says what each row measures. With --netem the cold fault is a 90 ms netem delay: for
+# user-mode Linux (tests/bench/run runs it there as apply-netem), since this host has no sch_netem.
 #
-#   apply-host.sh [--json FILE] [--quick] [--rounds N]   BUILD_DIR (or BUILD) locates the binaries (default: build)
+#   apply-host.sh [--json FILE] [--quick] [--rounds N] [--netem]   BUILD_DIR (or BUILD) locates the binaries (default: build)
 #
 # About 40 s at the default 200 rounds, under 10 s with --quick (30 rounds), on the 2-CPU build machine.
 set -euo pipefail
@@ -14,9 +15,9 @@ BUILD_DIR=${BUILD_DIR:-${BUILD:-$here/../../build}}
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
         # One write: tests/bench/run reads this through `grep -q` under pipefail.
-        opts=$("$BUILD_DIR/tests/bench/bench-apply" --help | sed -n '/^  --json/p;/^  --quick/p;/^  --rounds/p')
+        opts=$("$BUILD_DIR/tests/bench/bench-apply" --help | sed -n '/^  --json/p;/^  --quick/p;/^  --rounds/p;/^  --netem/,+1p')
         cat <<EOF
-Usage: apply-host.sh [--json FILE] [--quick] [--rounds N]
+Usage: apply-host.sh [--json FILE] [--quick] [--rounds N] [--netem]
 $opts
 (sets up the namespaces and two agents, then runs bench-apply with these options)
 EOF

@@ -49,12 +49,27 @@ extern char **environ;
 #define ROUNDS_QUICK 30
 #define ROUNDS_MAX 10000
 #define BATCH_MANY 21
-#define TBF_ARGS "tbf rate 10mbit burst 32k latency 50ms"
+#define TC_ARGS_MAX 16
 #define WARM_CIDR "198.51.100.7/32"
 #define COLD_ID "bench-apply-cold"
 #define CLI_ID "bench-apply-cli"
 #define WARM_ID "bench-apply-warm"
 #define BACKGROUND_ID "bench-apply-background"
+
+/* What the cold device gets: a bandwidth cap on the host (no sch_netem there), a netem delay with --netem (user-mode
+ * Linux), through the socket, the CLI, exec tc and tc -batch alike. */
+typedef struct ColdFault {
+        const char *bench, *env, *what, *json, *cli_opt, *cli_val, *tc_qdisc;
+} ColdFault;
+
+static const ColdFault cold_bandwidth = {
+        "apply", "host", "a 10mbit bandwidth fault", "\"bandwidth\":{\"rate\":\"10mbit\"}", "--bandwidth", "10mbit",
+        "tbf rate 10mbit burst 32k latency 50ms",
+}, cold_netem = {
+        "apply-netem", "uml", "a 90 ms netem fault", "\"netem\":{\"latency\":\"90ms\"}", "--latency", "90ms",
+        "netem delay 90ms",
+};
+static const ColdFault *cold_fault = &cold_bandwidth;
 
 typedef struct Agent {
         char *label, *socket, *netns, *cold_dev, *warm_dev;
@@ -205,6 +220,8 @@ static void help(void) {
                "  --quick         %d rounds instead of %d\n"
                "  --rounds N      Rounds (5 to %d)\n"
                "  --cli PATH      The chaoslet CLI (default: chaoslet in PATH)\n"
+               "  --netem         The cold fault is a 90 ms netem delay instead of a 10mbit bandwidth cap (the\n"
+               "                  report's bench \"apply-netem\", for user-mode Linux: the host has no sch_netem)\n"
                "  --tc-netns NS   The namespace (its name) and device of the tc baselines; nothing else may\n"
                "  --tc-device DEV   be on that device's root\n"
                "  --agent ...     A running chaosletd's socket, labelled, with the namespace name and two devices\n"
@@ -241,7 +258,7 @@ static int write_batch(const char *dev, unsigned n, char *path) {
                 return -errno;
         }
         for (unsigned i = 0; i < n; i++)
-                fprintf(f, "qdisc add dev %s root " TBF_ARGS "\nqdisc del dev %s root\n", dev, dev);
+                fprintf(f, "qdisc add dev %s root %s\nqdisc del dev %s root\n", dev, cold_fault->tc_qdisc, dev);
         return fclose(f) == 0 ? 0 : -errno;
 }
 
@@ -266,8 +283,8 @@ static int agent_round(Agent *a, const char *cli, unsigned i) {
         double t0;
 
         snprintf(cold, sizeof(cold),
-                 "{\"id\":\"" COLD_ID "\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\","
-                 "\"bandwidth\":{\"rate\":\"10mbit\"}}", a->netns_path, a->cold_dev);
+                 "{\"id\":\"" COLD_ID "\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\",%s}", a->netns_path,
+                 a->cold_dev, cold_fault->json);
         snprintf(warm, sizeof(warm),
                  "{\"id\":\"" WARM_ID "\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\",\"partition\":true,"
                  "\"match\":{\"cidrs\":[\"" WARM_CIDR "\"]}}", a->netns_path, a->warm_dev);
@@ -275,7 +292,8 @@ static int agent_round(Agent *a, const char *cli, unsigned i) {
         snprintf(rec_warm, sizeof(rec_warm), "{\"id\":\"" WARM_ID "\"}");
 
         char *cli_apply[] = { (char *) cli, "--socket", a->socket, "apply", "--id", CLI_ID, "--netns", a->netns_path,
-                              "--device", a->cold_dev, "--bandwidth", "10mbit", NULL };
+                              "--device", a->cold_dev, (char *) cold_fault->cli_opt, (char *) cold_fault->cli_val,
+                              NULL };
         char *cli_recover[] = { (char *) cli, "--socket", a->socket, "recover", CLI_ID, NULL };
 
         t0 = now_us();
@@ -303,6 +321,7 @@ int main(int argc, char **argv) {
                 { "rounds", required_argument, NULL, 'r' },   { "cli", required_argument, NULL, 'c' },
                 { "tc-netns", required_argument, NULL, 'n' }, { "tc-device", required_argument, NULL, 'd' },
                 { "agent", required_argument, NULL, 'a' },    { "help", no_argument, NULL, 'h' },
+                { "netem", no_argument, NULL, 'N' },
                 {}
         };
         const char *json = NULL, *cli = "chaoslet", *tc_ns = NULL, *tc_dev = NULL;
@@ -325,6 +344,9 @@ int main(int argc, char **argv) {
                         break;
                 case 'q':
                         rounds = ROUNDS_QUICK;
+                        break;
+                case 'N':
+                        cold_fault = &cold_netem;
                         break;
                 case 'r':
                         rounds = (unsigned) strtoul(optarg, NULL, 10);
@@ -384,8 +406,15 @@ int main(int argc, char **argv) {
                         return 1;
         }
 
-        char *add[] = { "ip", "netns", "exec", (char *) tc_ns, "tc", "qdisc", "add", "dev", (char *) tc_dev, "root",
-                        "tbf", "rate", "10mbit", "burst", "32k", "latency", "50ms", NULL };
+        char *add[TC_ARGS_MAX + 11] = { "ip", "netns", "exec", (char *) tc_ns, "tc", "qdisc", "add", "dev",
+                                        (char *) tc_dev, "root" };
+        char qdisc_words[128], *save = NULL;
+        size_t n_add = 10;
+
+        snprintf(qdisc_words, sizeof(qdisc_words), "%s", cold_fault->tc_qdisc);
+        for (char *w = strtok_r(qdisc_words, " ", &save); w && n_add < TC_ARGS_MAX + 10; w = strtok_r(NULL, " ", &save))
+                add[n_add++] = w;
+        add[n_add] = NULL;
         char *del[] = { "ip", "netns", "exec", (char *) tc_ns, "tc", "qdisc", "del", "dev", (char *) tc_dev, "root",
                         NULL };
         char *tc1[] = { "tc", "-n", (char *) tc_ns, "-batch", batch1, NULL };
@@ -426,21 +455,25 @@ int main(int argc, char **argv) {
                 floor_tc[i] = (t_many - t1) / (BATCH_MANY - 1);
         }
 
-        report = bench_report_new("apply", "apply+recover latency", "host");
+        report = bench_report_new(cold_fault->bench, cold_fault == &cold_netem ?
+                                  "apply+recover latency, netem (user-mode Linux)" : "apply+recover latency",
+                                  cold_fault->env);
         snprintf(text, sizeof(text), "%u rounds, interleaved; %ld CPUs; times in microseconds per apply+recover",
                  rounds, sysconf(_SC_NPROCESSORS_ONLN));
         bench_report_note(report, text);
-        bench_report_note(report, "exec tc: `ip netns exec NS tc qdisc add dev D root " TBF_ARGS
-                                  "` + `ip netns exec NS tc qdisc del dev D root`, two posix_spawn()s, each waited for");
+        snprintf(text, sizeof(text), "exec tc: `ip netns exec NS tc qdisc add dev D root %s` + `ip netns exec NS tc "
+                 "qdisc del dev D root`, two posix_spawn()s, each waited for", cold_fault->tc_qdisc);
+        bench_report_note(report, text);
         bench_report_note(report, "tc -batch floor: (T21 - T1) / 20 of `tc -n NS -batch FILE` with the add and del "
-                                  "1 and 21 times: the kernel's own cost of one tbf add+del");
-        bench_report_note(report, "cold: a 10mbit bandwidth fault on a device without chaoslet's tree, over one "
-                                  "socket connection; CLI: `chaoslet apply` + `chaoslet recover`, two execs; "
-                                  "warm: a partition of " WARM_CIDR " on a device where a bandwidth fault is live");
+                                  "1 and 21 times: the kernel's own cost of one add+del of that qdisc");
+        snprintf(text, sizeof(text), "cold: %s on a device without chaoslet's tree, over one socket connection; CLI: "
+                 "`chaoslet apply` + `chaoslet recover`, two execs; warm: a partition of " WARM_CIDR " on a device "
+                 "where a bandwidth fault is live", cold_fault->what);
+        bench_report_note(report, text);
 
         s_exec = bench_stat(exec_tc, rounds);
         s_floor = bench_stat(floor_tc, rounds);
-        printf("apply+recover, %u rounds, kernel %s, %ld CPUs (us)\n\n", rounds,
+        printf("apply+recover (cold: %s), %u rounds, kernel %s, %ld CPUs (us)\n\n", cold_fault->what, rounds,
                cJSON_GetStringValue(cJSON_GetObjectItem(report, "kernel")), sysconf(_SC_NPROCESSORS_ONLN));
         printf("| figure | median | p99 | baseline | baseline median | baseline p99 | target | met |\n");
         printf("|---|---|---|---|---|---|---|---|\n");
