@@ -17,6 +17,8 @@
  *    `ip netns exec NS tc qdisc del dev DEV root`, two posix_spawn()s, each waited for;
  *  - the kernel's floor: `tc -n NS -batch FILE` with the add and the del once and 21 times; the floor of one
  *    add+del is (T21 - T1) / 20, so tc's own start-up cancels out.
+ *  - the exec floor: two posix_spawn()s of `true`, what any two processes cost here: the CLI's rows stand
+ *    beside it, since no CLI can start faster than that.
  * LABEL names the agent in the rows (for instance its --state-dir's file system). Default 200 rounds, --quick 30.
  *
  *   bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition|bandwidth]]
@@ -328,9 +330,9 @@ int main(int argc, char **argv) {
         char batch1[] = "/tmp/bench-apply-XXXXXX", batch_many[] = "/tmp/bench-apply-XXXXXX";
         Agent agents[AGENTS_MAX];
         unsigned n_agents = 0, rounds = ROUNDS_DEFAULT;
-        double *exec_tc, *floor_tc, t0, t1, t_many;
+        double *exec_tc, *floor_tc, *exec_true, t0, t1, t_many;
         char background[768], text[256];
-        BenchStat s_exec, s_floor;
+        BenchStat s_exec, s_floor, s_true;
         cJSON *report;
         int opt, r = 1;
 
@@ -384,8 +386,9 @@ int main(int argc, char **argv) {
         }
 
         exec_tc = calloc(rounds, sizeof(double));
+        exec_true = calloc(rounds, sizeof(double));
         floor_tc = calloc(rounds, sizeof(double));
-        if (!exec_tc || !floor_tc)
+        if (!exec_tc || !floor_tc || !exec_true)
                 return 1;
         for (unsigned k = 0; k < n_agents; k++) {
                 Agent *a = &agents[k];
@@ -417,6 +420,7 @@ int main(int argc, char **argv) {
         add[n_add] = NULL;
         char *del[] = { "ip", "netns", "exec", (char *) tc_ns, "tc", "qdisc", "del", "dev", (char *) tc_dev, "root",
                         NULL };
+        char *true_argv[] = { "true", NULL };
         char *tc1[] = { "tc", "-n", (char *) tc_ns, "-batch", batch1, NULL };
         char *tc_many[] = { "tc", "-n", (char *) tc_ns, "-batch", batch_many, NULL };
         if (write_batch(tc_dev, 1, batch1) < 0 || write_batch(tc_dev, BATCH_MANY, batch_many) < 0) {
@@ -443,6 +447,11 @@ int main(int argc, char **argv) {
                 if (run(add, false) != 0 || run(del, false) != 0)
                         goto finish;
                 exec_tc[i] = now_us() - t0;
+
+                t0 = now_us();
+                if (run(true_argv, false) != 0 || run(true_argv, false) != 0)
+                        goto finish;
+                exec_true[i] = now_us() - t0;
 
                 t0 = now_us();
                 if (run(tc1, false) != 0)
@@ -473,6 +482,9 @@ int main(int argc, char **argv) {
 
         s_exec = bench_stat(exec_tc, rounds);
         s_floor = bench_stat(floor_tc, rounds);
+        s_true = bench_stat(exec_true, rounds);
+        bench_report_note(report, "exec floor: two posix_spawn()s of `true`, each waited for: what any two execs cost "
+                                  "here, the CLI's included");
         printf("apply+recover (cold: %s), %u rounds, kernel %s, %ld CPUs (us)\n\n", cold_fault->what, rounds,
                cJSON_GetStringValue(cJSON_GetObjectItem(report, "kernel")), sysconf(_SC_NPROCESSORS_ONLN));
         printf("| figure | median | p99 | baseline | baseline median | baseline p99 | target | met |\n");
@@ -491,6 +503,7 @@ int main(int argc, char **argv) {
                 snprintf(figure, sizeof(figure), "cold device, CLI (2 execs), state on %s", a->label);
                 row(report, figure, s_cli, "exec tc add+del", s_exec, ">= 10x faster than exec tc",
                     s_exec.median >= 10 * s_cli.median);
+                row(report, figure, s_cli, "exec floor: 2 execs of true", s_true, NULL, -1);
                 snprintf(figure, sizeof(figure), "warm device (partition beside a live bandwidth fault), state on %s",
                          a->label);
                 row(report, figure, s_warm, NULL, none, "<= 150 us median", s_warm.median <= 150);
