@@ -92,49 +92,54 @@ int netns_open_pid(pid_t pid, int *ret_fd, NetnsId *ret_id) {
         return netns_open_path(path, ret_fd, ret_id);
 }
 
-static int enter(int netns_fd, int *ret_home) {
-        _cleanup_close_ int home = -EBADF;
+/* The agent's own namespace, opened once and kept: every switch goes back to it, and opening
+ * /proc/thread-self/ns/net costs as much as the two setns() calls of a switch. This holds because the agent is
+ * single-threaded and nothing but netns_run() and netns_run_scratch() changes its namespace, each returning home
+ * (or aborting) before it returns. */
+static int home_fd = -EBADF;
 
-        home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (home < 0)
-                return negative_errno();
-        if (setns(netns_fd, CLONE_NEWNET) < 0)
-                return negative_errno();
-        *ret_home = TAKE_FD(home);
-        return 0;
+static int home(void) {
+        if (home_fd < 0) {
+                int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+                if (fd < 0)
+                        return negative_errno();
+                home_fd = fd;
+        }
+        return home_fd;
 }
 
-static void go_home(int home) {
+static void go_home(void) {
         /* Failing to return would leave the agent's own sockets, probes and listeners in a pod's namespace.
          * That is not recoverable: stop loudly rather than carry on somewhere else. */
-        if (setns(home, CLONE_NEWNET) < 0) {
+        if (setns(home_fd, CLONE_NEWNET) < 0) {
                 log_error_errno(errno, "Failed to return to the agent's network namespace: %m");
                 abort();
         }
-        safe_close(home);
 }
 
 int netns_run(int netns_fd, int (*fn)(void *userdata), void *userdata) {
-        int home, k;
+        int k;
 
-        k = enter(netns_fd, &home);
+        k = home();
         if (k < 0)
                 return k;
+        if (setns(netns_fd, CLONE_NEWNET) < 0)
+                return negative_errno();
         k = fn(userdata);
-        go_home(home);
+        go_home();
         return k;
 }
 
 int netns_run_scratch(int (*fn)(void *userdata), void *userdata) {
-        _cleanup_close_ int home = -EBADF;
         int k;
 
-        home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (home < 0)
-                return negative_errno();
+        k = home();
+        if (k < 0)
+                return k;
         if (unshare(CLONE_NEWNET) < 0)
                 return negative_errno();
         k = fn(userdata);
-        go_home(TAKE_FD(home));
+        go_home();
         return k;
 }
