@@ -98,7 +98,7 @@ static inline int bench_spawn_full(char *const argv[], int out_fd, int err_fd, p
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
         if (k != 0)
-                return -k;
+                return k > 0 ? -k : -EIO;       /* an errno number; said so that callers' k < 0 covers every failure */
         bench_child_track(pid, true);
         *ret_pid = pid;
         return 0;
