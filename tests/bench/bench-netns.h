@@ -24,7 +24,9 @@
 
 #include "bench-report.h"
 #include "cidr.h"
+#include "loader.h"
 #include "macro.h"
+#include "probe.h"
 #include "registry.h"
 
 extern char **environ;
@@ -305,4 +307,30 @@ static inline Cidr *bench_cidr_set_new(int family, bool trie) {
                 }
         }
         return TAKE_PTR(set);
+}
+
+/* What chaoslet's tree needs of this kernel, probed, and the classifier loaded: 0, or 77 (this machine cannot run
+ * the benchmark) with a "skip: ..." line on stdout. */
+static inline int bench_classifier_open(KernelFeatures *ret_features, Classifier **ret_classifier) {
+        KernelFeatures features = {};
+        int k;
+
+        k = kernel_features_probe(&features);
+        if (k < 0) {
+                printf("skip: probing the kernel's features failed: %s\n", strerror(-k));
+                return 77;
+        }
+        if (!features.has[FEATURE_SCH_HTB] || !features.has[FEATURE_CLS_BPF]) {
+                printf("skip: this kernel lacks %s, which chaoslet's tree needs\n",
+                       !features.has[FEATURE_SCH_HTB] ? "sch_htb" : "cls_bpf");
+                return 77;
+        }
+        k = classifier_load(ret_classifier);
+        if (k < 0) {
+                printf("skip: the classifier does not load here: %s\n", strerror(-k));
+                return 77;
+        }
+        features.has[FEATURE_BPF] = true;
+        *ret_features = features;
+        return 0;
 }

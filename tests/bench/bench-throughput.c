@@ -604,22 +604,9 @@ int main(int argc, char **argv) {
         classifier_setup_logging();
         bench_signals_install();
 
-        k = kernel_features_probe(&features);
-        if (k < 0) {
-                printf("skip: probing the kernel's features failed: %s\n", strerror(-k));
-                return 77;
-        }
-        if (!features.has[FEATURE_SCH_HTB] || !features.has[FEATURE_CLS_BPF]) {
-                printf("skip: this kernel lacks %s, which chaoslet's tree needs\n",
-                       !features.has[FEATURE_SCH_HTB] ? "sch_htb" : "cls_bpf");
-                return 77;
-        }
-        k = classifier_load(&classifier);
-        if (k < 0) {
-                printf("skip: the classifier does not load here: %s\n", strerror(-k));
-                return 77;
-        }
-        features.has[FEATURE_BPF] = true;
+        k = bench_classifier_open(&features, &classifier);
+        if (k != 0)
+                return k;
 
         hash_set = bench_cidr_set_new(AF_INET6, false);
         trie_set = bench_cidr_set_new(AF_INET6, true);
