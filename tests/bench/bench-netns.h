@@ -34,23 +34,28 @@ extern char *program_invocation_short_name;
 
 #define BENCH_CMD_TIMEOUT_MS 30000      /* ip, ethtool, a --compare command's setup */
 #define BENCH_N_CIDRS 65536
+#define BENCH_PAIRS_MAX 8               /* live at once */
 
 /* What a signal handler must undo: our children (each leads its own process group) and our namespaces. Fixed
  * arrays, so the handler touches no allocator. */
 static volatile pid_t bench_live_children[8];
-static char bench_live_netns[2][PATH_MAX];
+static char bench_live_netns[2 * BENCH_PAIRS_MAX][PATH_MAX];
+
+/* What `ip netns del` does: detach the bind mount that keeps the namespace alive, and remove the file. */
+static inline void bench_netns_forget(size_t slot) {
+        if (!bench_live_netns[slot][0])
+                return;
+        (void) umount2(bench_live_netns[slot], MNT_DETACH);
+        (void) unlink(bench_live_netns[slot]);
+        bench_live_netns[slot][0] = '\0';
+}
 
 static inline void bench_cleanup_async(void) {
         for (size_t i = 0; i < ELEMENTSOF(bench_live_children); i++)
                 if (bench_live_children[i] > 0)
                         (void) kill(-bench_live_children[i], SIGKILL);
-        /* What `ip netns del` does: detach the bind mount that keeps the namespace alive, and remove the file. */
         for (size_t i = 0; i < ELEMENTSOF(bench_live_netns); i++)
-                if (bench_live_netns[i][0]) {
-                        (void) umount2(bench_live_netns[i], MNT_DETACH);
-                        (void) unlink(bench_live_netns[i]);
-                        bench_live_netns[i][0] = '\0';
-                }
+                bench_netns_forget(i);
 }
 
 static inline void bench_on_fatal_signal(int sig) {
@@ -201,6 +206,7 @@ typedef struct BenchPair {
         char sender[64], sink[64];
 } BenchPair;
 
+/* Every live pair's. */
 static inline void bench_pair_delete(void) {
         /* Our children in the namespaces have all been reaped by now, so nothing keeps them alive. */
         bench_cleanup_async();
@@ -217,13 +223,18 @@ static inline void bench_pair_delete(void) {
 
 static inline int bench_pair_make(unsigned seq, bool no_offload, BenchPair *ret) {
         BenchPair p = {};
+        size_t slot = 0;
         int k;
 
+        while (slot < ELEMENTSOF(bench_live_netns) && bench_live_netns[slot][0])
+                slot += 2;
+        if (slot >= ELEMENTSOF(bench_live_netns))
+                return -ENOSPC;
         snprintf(p.sender, sizeof(p.sender), "cl-%d-%u-a", (int) getpid(), seq);
         snprintf(p.sink, sizeof(p.sink), "cl-%d-%u-b", (int) getpid(), seq);
         /* Recorded before they exist, so a signal that comes in between still deletes them. */
-        snprintf(bench_live_netns[0], sizeof(bench_live_netns[0]), "/run/netns/%s", p.sender);
-        snprintf(bench_live_netns[1], sizeof(bench_live_netns[1]), "/run/netns/%s", p.sink);
+        snprintf(bench_live_netns[slot], sizeof(bench_live_netns[slot]), "/run/netns/%s", p.sender);
+        snprintf(bench_live_netns[slot + 1], sizeof(bench_live_netns[slot + 1]), "/run/netns/%s", p.sink);
 
         /* nodad: the addresses are usable at once instead of after duplicate address detection. */
         if ((k = BENCH_RUN("ip", "netns", "add", p.sender)) != 0 || (k = BENCH_RUN("ip", "netns", "add", p.sink)) != 0 ||
@@ -250,7 +261,8 @@ static inline int bench_pair_make(unsigned seq, bool no_offload, BenchPair *ret)
                             (k = BENCH_RUN("ip", "netns", "exec", p.sink, "ethtool", "-K", "to-a", "gro", "off")) != 0))) {
                 fprintf(stderr, "%s: setting up namespaces %s/%s failed (%d)\n", program_invocation_short_name,
                         p.sender, p.sink, k);
-                bench_pair_delete();
+                bench_netns_forget(slot);
+                bench_netns_forget(slot + 1);
                 return -EIO;
         }
         *ret = p;

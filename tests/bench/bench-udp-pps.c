@@ -54,8 +54,9 @@
 #define MAX_PPS 20000000        /* the count bound: far above what veth carries, so time is what ends a run */
 #define SINK_PORT 5201
 #define SINK_RCVBUF (8 << 20)
-#define SINK_IDLE_MS 50         /* once the sender is done, the sink stops after this long without a datagram */
-#define FAULT_ID "bench-udp-pps"
+#define SINK_IDLE_MS 10         /* once the sender is done, the sink stops after this long without a datagram */
+#define SLICE_MS 250
+#define FAULT_ID "bench-udp-pps"     /* and -N, a configuration's */
 #define SETTLE_MS 500
 #define SETTLE_QUICK_MS 200
 #define PRIME_TRIES 50
@@ -130,6 +131,19 @@ static int socket_in_netns(const char *netns, int family, int *ret_fd) {
         return 0;
 }
 
+/* One configuration's traffic in a round: its pair of namespaces, a sink socket bound in one and a sender socket
+ * connected from the other (kept across the round's slices), and its fault or reference qdisc. */
+typedef struct Flow {
+        BenchPair pair;
+        bool live;                      /* pair made */
+        int family;
+        int sink_fd, send_fd;
+        Fault *fault;
+        char fault_id[32];
+        unsigned long long rx, tx;      /* packets over the round's slices */
+        double elapsed_ms;              /* of sending, over the slices */
+} Flow;
+
 typedef struct Blast {
         int fd;
         int cpu;
@@ -175,8 +189,7 @@ static void *sender_main(void *userdata) {
         return NULL;
 }
 
-/* Bounded by the sender: once it is done, the first SINK_IDLE_MS without a datagram ends this (SO_RCVTIMEO), and
- * the caller's sender_done comes at most seconds + a second after the start. */
+/* Bounded by the sender: once it is done, the first SINK_IDLE_MS without a datagram ends this (SO_RCVTIMEO). */
 static void *sink_main(void *userdata) {
         static char bufs[BATCH][PAYLOAD + 1];
         struct iovec iovs[BATCH];
@@ -204,27 +217,13 @@ static void *sink_main(void *userdata) {
         return NULL;
 }
 
-/* One run of `seconds` from the sender's namespace to the sink's; ret_rx/ret_tx in kpps (per second of sending). */
-static int blast(const BenchPair *p, int family, double seconds, double *ret_rx, double *ret_tx) {
-        _cleanup_close_ int sink_fd = -EBADF, send_fd = -EBADF;
-        struct timeval idle = { .tv_usec = SINK_IDLE_MS * 1000 };
-        int rcvbuf = SINK_RCVBUF, k;
-        struct sockaddr_storage sa;
-        socklen_t sa_len = sink_sockaddr(family, &sa);
-        Blast rx = { .cpu = cpus[1], .seconds = seconds }, tx = { .cpu = cpus[0], .seconds = seconds };
+/* Sends for `seconds` on the flow, the sink on its own thread; adds to the flow's counts. */
+static int blast(Flow *fl, double seconds) {
+        Blast rx = { .fd = fl->sink_fd, .cpu = cpus[1], .seconds = seconds };
+        Blast tx = { .fd = fl->send_fd, .cpu = cpus[0], .seconds = seconds };
         pthread_t rx_thread, tx_thread;
+        int k;
 
-        if ((k = socket_in_netns(p->sink, family, &sink_fd)) < 0 ||
-            (k = socket_in_netns(p->sender, family, &send_fd)) < 0)
-                return k;
-        /* FORCE: past net.core.rmem_max, so a burst the sink is late for does not overflow it. */
-        if (setsockopt(sink_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 ||
-            setsockopt(sink_fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) < 0 ||
-            bind(sink_fd, (struct sockaddr *) &sa, sa_len) < 0 ||
-            connect(send_fd, (struct sockaddr *) &sa, sa_len) < 0)
-                return -errno;
-        rx.fd = sink_fd;
-        tx.fd = send_fd;
         k = -pthread_create(&rx_thread, NULL, sink_main, &rx);
         if (k < 0)
                 return k;
@@ -242,39 +241,54 @@ static int blast(const BenchPair *p, int family, double seconds, double *ret_rx,
                         strerror(-(tx.error < 0 ? tx.error : rx.error)));
                 return -EIO;
         }
-        if (tx.elapsed_ms <= 0)
-                return -EIO;
-        *ret_rx = (double) rx.packets / tx.elapsed_ms;
-        *ret_tx = (double) tx.packets / tx.elapsed_ms;
+        fl->rx += rx.packets;
+        fl->tx += tx.packets;
+        fl->elapsed_ms += tx.elapsed_ms;
         return 0;
 }
 
-/* Until one datagram gets through, so that a run measures a path that works from its first packet. Bounded:
- * PRIME_TRIES of PRIME_WAIT_MS. */
-static int path_prime(const BenchPair *p, int family) {
-        _cleanup_close_ int sink_fd = -EBADF, send_fd = -EBADF;
-        struct timeval wait = { .tv_usec = PRIME_WAIT_MS * 1000 };
+static void flow_close(Flow *fl) {
+        fl->sink_fd = safe_close(fl->sink_fd);
+        fl->send_fd = safe_close(fl->send_fd);
+}
+
+/* The flow's sockets, and one datagram through before anything is measured. Bounded: PRIME_TRIES of
+ * PRIME_WAIT_MS. */
+static int flow_open(Flow *fl, unsigned seq, int family) {
+        struct timeval wait = { .tv_usec = PRIME_WAIT_MS * 1000 }, idle = { .tv_usec = SINK_IDLE_MS * 1000 };
         struct sockaddr_storage sa;
         socklen_t sa_len = sink_sockaddr(family, &sa);
+        int rcvbuf = SINK_RCVBUF, k;
         char buf[PAYLOAD] = {};
-        int k;
 
-        if ((k = socket_in_netns(p->sink, family, &sink_fd)) < 0 ||
-            (k = socket_in_netns(p->sender, family, &send_fd)) < 0)
+        *fl = (Flow) { .family = family, .sink_fd = -EBADF, .send_fd = -EBADF };
+        k = bench_pair_make(seq, false, &fl->pair);
+        if (k < 0)
                 return k;
-        if (setsockopt(sink_fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)) < 0 ||
-            bind(sink_fd, (struct sockaddr *) &sa, sa_len) < 0 ||
-            connect(send_fd, (struct sockaddr *) &sa, sa_len) < 0)
+        fl->live = true;
+        if ((k = socket_in_netns(fl->pair.sink, family, &fl->sink_fd)) < 0 ||
+            (k = socket_in_netns(fl->pair.sender, family, &fl->send_fd)) < 0)
+                return k;
+        /* FORCE: past net.core.rmem_max, so a burst the sink is late for does not overflow it. */
+        if (setsockopt(fl->sink_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 ||
+            setsockopt(fl->sink_fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)) < 0 ||
+            bind(fl->sink_fd, (struct sockaddr *) &sa, sa_len) < 0 ||
+            connect(fl->send_fd, (struct sockaddr *) &sa, sa_len) < 0)
                 return -errno;
-        for (unsigned i = 0; i < PRIME_TRIES; i++) {
-                if (send(send_fd, buf, sizeof(buf), 0) < 0)
+        for (unsigned i = 0;; i++) {
+                if (i == PRIME_TRIES) {
+                        fprintf(stderr, "bench-udp-pps: no %s datagram got from %s to %s in %d ms\n",
+                                family_name(family), fl->pair.sender, fl->pair.sink, PRIME_TRIES * PRIME_WAIT_MS);
+                        return -ETIMEDOUT;
+                }
+                if (send(fl->send_fd, buf, sizeof(buf), 0) < 0)
                         return -errno;
-                if (recv(sink_fd, buf, sizeof(buf), 0) > 0)
-                        return 0;
+                if (recv(fl->sink_fd, buf, sizeof(buf), 0) > 0)
+                        break;
         }
-        fprintf(stderr, "bench-udp-pps: no %s datagram got from %s to %s in %d ms\n", family_name(family), p->sender,
-                p->sink, PRIME_TRIES * PRIME_WAIT_MS);
-        return -ETIMEDOUT;
+        if (setsockopt(fl->sink_fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) < 0)
+                return -errno;
+        return 0;
 }
 
 /* The reference configuration: the root of chaoslet's tree for a partition alone (htb, default 0 so that
@@ -289,15 +303,18 @@ static int htb_root(const BenchPair *p) {
         return 0;
 }
 
-static int recover(Registry *reg, double *ret_ms) {
+static int recover(Registry *reg, Flow *fl, double *ret_ms) {
         RpcError err = {};
         double t0 = bench_now_ms();
         int k = 0;
 
-        if (registry_recover(reg, FAULT_ID, &err) != 0) {
+        if (!fl->fault)
+                return 0;
+        if (registry_recover(reg, fl->fault_id, &err) != 0) {
                 fprintf(stderr, "bench-udp-pps: registry_recover failed: %s\n", err.message);
                 k = -EIO;
         }
+        fl->fault = NULL;
         rpc_error_done(&err);
         if (ret_ms)
                 *ret_ms = bench_now_ms() - t0;
@@ -309,121 +326,152 @@ static int recover(Registry *reg, double *ret_ms) {
  * datagrams, and its counters must show the drops. */
 static int control(Registry *reg, const Config *c, unsigned seq) {
         _cleanup_free_ Cidr *covering = malloc(BENCH_N_CIDRS * sizeof(Cidr));
+        const char *cover = c->family == AF_INET6 ? "2001:db8::/64" : "192.0.2.0/29";
         struct classifier_counters cnt = {};
-        double rx = 0, tx = 0;
         char reason[320];
-        Fault *f = NULL;
-        BenchPair p;
+        Flow fl;
         int k;
 
         if (!covering)
                 return -ENOMEM;
         memcpy(covering, c->cidrs, BENCH_N_CIDRS * sizeof(Cidr));
-        if (cidr_from_string(c->family == AF_INET6 ? "2001:db8::/64" : "192.0.2.0/29",
-                             &covering[BENCH_N_CIDRS - 1]) < 0)
+        if (cidr_from_string(cover, &covering[BENCH_N_CIDRS - 1]) < 0)
                 return -EINVAL;
-        k = bench_pair_make(seq, false, &p);
-        if (k < 0)
-                return k;
-        k = path_prime(&p, c->family);
+        k = flow_open(&fl, seq, c->family);
         if (k < 0)
                 goto finish;
-        k = bench_apply_partition(reg, &p, FAULT_ID, covering, BENCH_N_CIDRS, &f, reason, sizeof(reason));
+        snprintf(fl.fault_id, sizeof(fl.fault_id), "%s-control", FAULT_ID);
+        k = bench_apply_partition(reg, &fl.pair, fl.fault_id, covering, BENCH_N_CIDRS, &fl.fault, reason,
+                                  sizeof(reason));
         if (k < 0)
                 goto finish;
-        k = blast(&p, c->family, 0.5, &rx, &tx);
+        k = blast(&fl, 0.5);
         if (k < 0)
                 goto finish;
-        if (classifier_counters_read(reg->classifier, f->counter_key, &cnt) < 0)
+        if (classifier_counters_read(reg->classifier, fl.fault->counter_key, &cnt) < 0)
                 k = -EIO;
-        else if (rx > 0 || tx == 0 || cnt.dropped_packets == 0) {
-                fprintf(stderr, "bench-udp-pps: control: a fault covering the %s traffic did not stop it (%.1f kpps "
-                        "received of %.1f sent, %llu packets dropped): the classifier is not on the path\n",
-                        family_name(c->family), rx, tx, (unsigned long long) cnt.dropped_packets);
+        else if (fl.rx > 0 || fl.tx == 0 || cnt.dropped_packets == 0) {
+                fprintf(stderr, "bench-udp-pps: control: a fault covering the %s traffic did not stop it (%llu "
+                        "datagrams received of %llu sent, %llu dropped): the classifier is not on the path\n",
+                        family_name(c->family), fl.rx, fl.tx, (unsigned long long) cnt.dropped_packets);
                 k = -EBADE;
         } else
-                printf("control %s: the same fault with %s in place of its last CIDR stops the datagrams (none of "
-                       "%.0f kpps received, %llu dropped by the classifier): it is on the traffic's path\n",
-                       family_name(c->family), c->family == AF_INET6 ? "2001:db8::/64" : "192.0.2.0/29", tx,
-                       (unsigned long long) cnt.dropped_packets);
+                printf("control %s: the same fault with %s in place of its last CIDR stops the datagrams (%llu sent, "
+                       "none received, %llu dropped by the classifier): it is on the traffic's path\n",
+                       family_name(c->family), cover, fl.tx, (unsigned long long) cnt.dropped_packets);
 
 finish:
-        if (f && recover(reg, NULL) < 0 && k >= 0)
+        if (recover(reg, &fl, NULL) < 0 && k >= 0)
                 k = -EIO;
+        flow_close(&fl);
         bench_pair_delete();
         return k;
 }
 
-static int run_one(Config *c, Registry *reg, unsigned seq, unsigned seconds, int settle_ms, bool record) {
-        double t0, setup = 0, teardown = 0, rx = 0, tx = 0;
-        Fault *f = NULL;
-        BenchPair p;
-        int k;
+/* One round: every configuration's flow set up side by side, then `seconds` of each sent in slices of SLICE_MS,
+ * the configurations taking turns (from a different one each slice), so that the load of a shared machine, which
+ * comes and goes in seconds, falls on all alike. warm_up: a second of the first flow first, not recorded. */
+static int round_run(Config *configs, Registry *reg, unsigned *seq, unsigned seconds, int settle_ms, bool warm_up) {
+        unsigned slices = seconds * 1000 / SLICE_MS;    /* seconds >= 1: at least 4 */
+        Flow flows[N_CONFIGS];
+        double setup[N_CONFIGS] = {}, teardown[N_CONFIGS] = {};
+        int k = 0;
 
-        k = bench_pair_make(seq, false, &p);
-        if (k < 0)
-                return k;
-        k = path_prime(&p, c->family);
-        if (k < 0)
-                goto finish;
+        for (size_t i = 0; i < N_CONFIGS; i++)
+                flows[i] = (Flow) { .sink_fd = -EBADF, .send_fd = -EBADF };
+        for (size_t i = 0; i < N_CONFIGS; i++) {
+                Config *c = &configs[i];
+                Flow *fl = &flows[i];
+                double t0;
 
-        t0 = bench_now_ms();
-        if (c->chaoslet) {
-                k = bench_apply_partition(reg, &p, FAULT_ID, c->cidrs, BENCH_N_CIDRS, &f, c->reason,
-                                          sizeof(c->reason));
-                if (k < 0 && c->n == 0) {
-                        /* Not this benchmark's failure but the agent's, on this kernel: say so in the table, and
-                         * measure the rest. */
-                        fprintf(stderr, "bench-udp-pps: '%s' cannot be applied here; dropped\n", c->label);
-                        c->skipped = true;
-                        bench_pair_delete();
-                        return 0;
+                if (c->skipped)
+                        continue;
+                k = flow_open(fl, (*seq)++, c->family);
+                if (k < 0)
+                        goto finish;
+                t0 = bench_now_ms();
+                if (c->chaoslet) {
+                        snprintf(fl->fault_id, sizeof(fl->fault_id), "%s-%zu", FAULT_ID, i);
+                        k = bench_apply_partition(reg, &fl->pair, fl->fault_id, c->cidrs, BENCH_N_CIDRS, &fl->fault,
+                                                  c->reason, sizeof(c->reason));
+                        if (k < 0 && c->n == 0) {
+                                /* Not this benchmark's failure but the agent's, on this kernel: say so in the table,
+                                 * and measure the rest. */
+                                fprintf(stderr, "bench-udp-pps: '%s' cannot be applied here; dropped\n", c->label);
+                                c->skipped = true;
+                                k = 0;
+                                continue;
+                        }
+                } else if (c->htb_only)
+                        k = htb_root(&fl->pair);
+                setup[i] = bench_now_ms() - t0;
+                if (k < 0)
+                        goto finish;
+                if (c->chaoslet && log_get_max_level() >= LOG_DEBUG) {
+                        (void) BENCH_RUN("tc", "-n", fl->pair.sender, "qdisc", "show", "dev", "to-b");
+                        (void) BENCH_RUN("tc", "-n", fl->pair.sender, "filter", "show", "dev", "to-b");
                 }
         }
-        if (c->htb_only)
-                k = htb_root(&p);
-        setup = bench_now_ms() - t0;
-        if (k < 0)
-                goto finish;
-        if (c->chaoslet && log_get_max_level() >= LOG_DEBUG) {
-                (void) BENCH_RUN("tc", "-n", p.sender, "qdisc", "show", "dev", "to-b");
-                (void) BENCH_RUN("tc", "-n", p.sender, "filter", "show", "dev", "to-b");
+
+        if (warm_up) {
+                k = blast(&flows[0], 1);
+                if (k < 0)
+                        goto finish;
+                fprintf(stderr, "  warm-up: %s %.1f kpps received\n", configs[0].label,
+                        (double) flows[0].rx / flows[0].elapsed_ms);
+                flows[0].rx = flows[0].tx = 0;
+                flows[0].elapsed_ms = 0;
         }
+        for (unsigned s = 0; s < slices; s++)
+                for (size_t j = 0; j < N_CONFIGS; j++) {
+                        size_t i = (j + s) % N_CONFIGS;
 
-        k = blast(&p, c->family, seconds, &rx, &tx);
+                        if (configs[i].skipped)
+                                continue;
+                        k = blast(&flows[i], SLICE_MS / 1000.0);
+                        if (k < 0)
+                                goto finish;
+                }
 
-        if (f) {
+        for (size_t i = 0; i < N_CONFIGS; i++) {
+                Config *c = &configs[i];
+                Flow *fl = &flows[i];
                 struct classifier_counters cnt = {};
-
-                if (k >= 0 && classifier_counters_read(reg->classifier, f->counter_key, &cnt) >= 0 &&
-                    cnt.matched_packets > 0) {
-                        fprintf(stderr, "bench-udp-pps: the fault matched %llu packets; it must match none\n",
-                                (unsigned long long) cnt.matched_packets);
-                        k = -EBADE;
-                }
-                if (recover(reg, &teardown) < 0 && k >= 0)
-                        k = -EIO;
-                f = NULL;
-        }
-        if (k >= 0) {
                 char s[32] = "";
 
-                if (c->chaoslet || c->htb_only)
-                        snprintf(s, sizeof(s), "  (setup %.0f ms)", setup);
-                fprintf(stderr, "  %-58s %8.1f kpps received, %8.1f sent%s%s\n", c->label, rx, tx, s,
-                        record ? "" : "  [warm-up]");
-                if (record) {
-                        c->rx_kpps[c->n] = rx;
-                        c->tx_kpps[c->n] = tx;
-                        c->setup_ms[c->n] = setup;
-                        c->teardown_ms[c->n] = teardown;
-                        c->n++;
+                if (c->skipped)
+                        continue;
+                if (fl->fault && classifier_counters_read(reg->classifier, fl->fault->counter_key, &cnt) >= 0 &&
+                    cnt.matched_packets > 0) {
+                        fprintf(stderr, "bench-udp-pps: '%s' matched %llu packets; it must match none\n", c->label,
+                                (unsigned long long) cnt.matched_packets);
+                        k = -EBADE;
+                        goto finish;
                 }
+                k = recover(reg, fl, &teardown[i]);
+                if (k < 0)
+                        goto finish;
+                if (fl->elapsed_ms <= 0) {
+                        k = -EIO;
+                        goto finish;
+                }
+                if (c->chaoslet || c->htb_only)
+                        snprintf(s, sizeof(s), "  (setup %.0f ms)", setup[i]);
+                /* packets per ms: kpps */
+                c->rx_kpps[c->n] = (double) fl->rx / fl->elapsed_ms;
+                c->tx_kpps[c->n] = (double) fl->tx / fl->elapsed_ms;
+                c->setup_ms[c->n] = setup[i];
+                c->teardown_ms[c->n] = teardown[i];
+                fprintf(stderr, "  %-58s %8.1f kpps received, %8.1f sent%s\n", c->label, c->rx_kpps[c->n],
+                        c->tx_kpps[c->n], s);
+                c->n++;
         }
 
 finish:
-        if (f)
-                (void) recover(reg, NULL);
+        for (size_t i = 0; i < N_CONFIGS; i++) {
+                (void) recover(reg, &flows[i], NULL);
+                flow_close(&flows[i]);
+        }
         bench_pair_delete();
         /* A deleted namespace is torn down afterwards by a kernel worker (netns cleanup_net): let it finish rather
          * than share the CPUs with the next measurement. */
@@ -667,17 +715,10 @@ int main(int argc, char **argv) {
         }
         reg_live = true;
 
-        fprintf(stderr, "warm-up:\n");
-        if (run_one(&configs[0], &reg, seq++, seconds, settle_ms, false) < 0)
-                goto finish;
         for (unsigned round = 0; round < rounds; round++) {
                 fprintf(stderr, "round %u/%u:\n", round + 1, rounds);
-                for (size_t i = 0; i < N_CONFIGS; i++) {
-                        if (configs[i].skipped)
-                                continue;
-                        if (run_one(&configs[i], &reg, seq++, seconds, settle_ms, true) < 0)
-                                goto finish;
-                }
+                if (round_run(configs, &reg, &seq, seconds, settle_ms, round == 0) < 0)
+                        goto finish;
         }
 
         compute_paired(configs);
