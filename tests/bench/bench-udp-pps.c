@@ -7,7 +7,8 @@
  * (bench-throughput), so this is where a slow classifier would show.
  *
  * Two sets of 65,536 per family (bench_cidr_set_new(), bench-netns.h): two prefix lengths, so the per-length hash;
- * six, so the LPM trie. A closing control per family applies a fault whose set does cover the traffic, and checks
+ * six, so the LPM trie. A reference per family, the root of chaoslet's tree (htb) with no filter, splits what the
+ * fault costs into the qdisc's share (a veth has none of its own: noqueue) and the classifier's. A closing control per family applies a fault whose set does cover the traffic, and checks
  * that it stops it: the filter is on the traffic's path.
  *
  *   bench-udp-pps [--rounds N] [--seconds S] [--quick] [--json FILE] [--verbose]
@@ -15,7 +16,7 @@
  * The traffic: one thread in the sender's namespace sends 64-byte datagrams with sendmmsg, BATCH at a time, for S
  * seconds or MAX_PPS * S packets, whichever comes first; one in the sink's receives them with recvmmsg and counts.
  * Sender and sink are pinned to two CPUs. The figure is the datagrams the sink received per second of sending (and,
- * beside it, those the sender's sendmmsg took), per run. veth hands a packet to the peer on the sending CPU
+ * beside it, those the sender's sendmmsg took), per round. veth hands a packet to the peer on the sending CPU
  * (veth_xmit -> __netif_rx), so the sender's CPU carries the qdisc, the classifier and the receiving stack, and the
  * sink's only the copy out.
  *
@@ -27,9 +28,11 @@
  * The fault goes in through the agent's own code (registry_apply(), as fault.apply does), not over the socket: a
  * JSON-RPC line cannot carry 65,536 distinct CIDRs within the protocol's 1 MiB limit.
  *
- * Every run gets a fresh pair of namespaces, made here and deleted after it (and on every exit path, signals
- * included). Runs interleave (IPv6: no fault, hash, trie; IPv4: the same; then the next round) so drift on a
- * shared machine hits all alike.
+ * Every round gets a fresh pair of namespaces per configuration, made here and deleted after it (and on every exit
+ * path, signals included), all live side by side. Within a round each configuration's S seconds are sent in slices
+ * of SLICE_MS, the configurations taking turns, so that the load of a shared machine, which comes and goes within
+ * seconds, falls on all alike; "paired" is the median over rounds of a configuration's ratio to the same round's
+ * no fault.
  *
  * Exit status: 0, 1 on a failure, 2 on a usage error, 77 when this machine cannot run it (not root, no cls_bpf,
  * no htb, classifier not loadable). */
@@ -370,7 +373,7 @@ finish:
 
 /* One round: every configuration's flow set up side by side, then `seconds` of each sent in slices of SLICE_MS,
  * the configurations taking turns (from a different one each slice), so that the load of a shared machine, which
- * comes and goes in seconds, falls on all alike. warm_up: a second of the first flow first, not recorded. */
+ * comes and goes in seconds, falls on all alike. warm_up: two slices of the first flow first, not recorded. */
 static int round_run(Config *configs, Registry *reg, unsigned *seq, unsigned seconds, int settle_ms, bool warm_up) {
         unsigned slices = seconds * 1000 / SLICE_MS;    /* seconds >= 1: at least 4 */
         Flow flows[N_CONFIGS];
@@ -414,7 +417,7 @@ static int round_run(Config *configs, Registry *reg, unsigned *seq, unsigned sec
         }
 
         if (warm_up) {
-                k = blast(&flows[0], 1);
+                k = blast(&flows[0], 2 * SLICE_MS / 1000.0);
                 if (k < 0)
                         goto finish;
                 fprintf(stderr, "  warm-up: %s %.1f kpps received\n", configs[0].label,
@@ -514,8 +517,8 @@ static void print_table(const Config *configs, unsigned rounds, unsigned seconds
         uname(&un);
         bench_cpu_model(model, sizeof(model));
         printf("\nSmall-UDP packets per second over a veth pair, %d-byte datagrams by sendmmsg/recvmmsg in batches of "
-               "%d, %u interleaved runs of %u s per configuration, fresh namespaces per run\n",
-               PAYLOAD, BATCH, rounds, seconds);
+               "%d, %u rounds of %u s per configuration sent in %d ms slices taking turns, fresh namespaces per round\n",
+               PAYLOAD, BATCH, rounds, seconds, SLICE_MS);
         printf("kernel %s, %ld CPUs (%s); sender on CPU %d, sink on CPU %d\n\n", un.release,
                sysconf(_SC_NPROCESSORS_ONLN), model, cpus[0], cpus[1]);
         printf("| configuration                                                | received kpps, median | 1st pct | "
@@ -563,11 +566,15 @@ static void print_table(const Config *configs, unsigned rounds, unsigned seconds
 static int write_json(const char *path, const Config *configs, unsigned rounds, unsigned seconds) {
         cJSON *o = bench_report_new("udp-pps", "veth small-UDP packets per second, 65,536-CIDR non-matching fault",
                                     "host");
-        char note[320];
+        char note[384];
 
         snprintf(note, sizeof(note), "%d-byte UDP datagrams over a veth pair, sendmmsg/recvmmsg in batches of %d, "
-                 "sender and sink pinned to two CPUs, %u interleaved rounds of %u s, fresh namespaces per run; p99 "
-                 "column is the low tail (1st percentile, the minimum at this n)", PAYLOAD, BATCH, rounds, seconds);
+                 "sender and sink pinned to two CPUs, %u rounds of %u s per configuration sent in %d ms slices taking "
+                 "turns, fresh namespaces per round; p99 column is the low tail (1st percentile, the minimum at this "
+                 "n)", PAYLOAD, BATCH, rounds, seconds, SLICE_MS);
+        bench_report_note(o, note);
+        bench_report_note(o, "reference: the root of chaoslet's tree (htb, direct queue) alone, no filter: what is "
+                          "left of a chaoslet row's cost above it is the classifier's");
         bench_report_note(o, note);
         bench_report_note(o, "received and sent: datagrams per second of sending, at the sink and at the sender");
         bench_report_note(o, "paired: median over rounds of the run's ratio to the same round's no-fault run");
