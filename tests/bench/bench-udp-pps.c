@@ -61,7 +61,7 @@
 #define SLICE_MS 250
 #define FAULT_ID "bench-udp-pps"     /* and -N, a configuration's */
 #define SETTLE_MS 500
-#define SETTLE_QUICK_MS 200
+#define SETTLE_QUICK_MS 100
 #define PRIME_TRIES 50
 #define PRIME_WAIT_MS 100
 
@@ -348,7 +348,7 @@ static int control(Registry *reg, const Config *c, unsigned seq) {
                                   sizeof(reason));
         if (k < 0)
                 goto finish;
-        k = blast(&fl, 0.5);
+        k = blast(&fl, SLICE_MS / 1000.0);
         if (k < 0)
                 goto finish;
         if (classifier_counters_read(reg->classifier, fl.fault->counter_key, &cnt) < 0)
