@@ -47,6 +47,7 @@
 #include "bench-report.h"
 #include "loader.h"
 #include "log.h"
+#include "netns.h"
 #include "probe.h"
 
 #define ROUNDS_MAX 50
@@ -59,7 +60,7 @@
 #define SINK_RCVBUF (8 << 20)
 #define SINK_IDLE_MS 10         /* once the sender is done, the sink stops after this long without a datagram */
 #define SLICE_MS 250
-#define FAULT_ID "bench-udp-pps"     /* and -N, a configuration's */
+#define FAULT_ID "bench-udp-pps"        /* and -N, a configuration's */
 #define SETTLE_MS 500
 #define SETTLE_QUICK_MS 100
 #define PRIME_TRIES 50
@@ -107,30 +108,35 @@ static socklen_t sink_sockaddr(int family, struct sockaddr_storage *ret) {
         return sizeof(*a);
 }
 
-/* A UDP socket in namespace netns (a socket stays in the namespace it was made in), this thread back in its own. */
+typedef struct SocketArgs {
+        int family;
+        int fd;
+} SocketArgs;
+
+static int socket_here(void *userdata) {
+        SocketArgs *a = userdata;
+
+        a->fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+        return a->fd < 0 ? -errno : 0;
+}
+
+/* A UDP socket in the named namespace: it stays there after netns_run() brings this thread back. */
 static int socket_in_netns(const char *netns, int family, int *ret_fd) {
-        _cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
         _cleanup_close_ int ns = -EBADF;
+        SocketArgs a = { .family = family, .fd = -EBADF };
         char path[PATH_MAX];
-        int fd, k = 0;
+        int k;
 
         snprintf(path, sizeof(path), "/run/netns/%s", netns);
-        ns = open(path, O_RDONLY | O_CLOEXEC);
-        if (self < 0 || ns < 0)
-                return -errno;
-        if (setns(ns, CLONE_NEWNET) < 0)
-                return -errno;
-        fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
-        if (fd < 0)
-                k = -errno;
-        if (setns(self, CLONE_NEWNET) < 0) {
-                /* Everything after this would run in the wrong namespace. */
-                fprintf(stderr, "bench-udp-pps: returning to our own namespace failed: %m\n");
-                abort();
-        }
+        k = netns_open_path(path, &ns, NULL);
         if (k < 0)
                 return k;
-        *ret_fd = fd;
+        k = netns_run(ns, socket_here, &a);
+        if (k < 0) {
+                safe_close(a.fd);
+                return k;
+        }
+        *ret_fd = a.fd;
         return 0;
 }
 
