@@ -57,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-netns.h"
 #include "bench-report.h"
 #include "cidr.h"
 #include "loader.h"
@@ -65,9 +66,7 @@
 #include "probe.h"
 #include "registry.h"
 
-extern char **environ;
-
-#define N_CIDRS 65536
+#define N_CIDRS BENCH_N_CIDRS
 #define ROUNDS_MIN 3
 #define ROUNDS_MAX 50
 #define SECONDS_MAX 60
@@ -75,7 +74,6 @@ extern char **environ;
 #define CONFIGS_MAX (3 + COMPARE_MAX)
 #define SINK_ADDR "[2001:db8::2]:5201"
 #define FAULT_ID "bench-throughput"
-#define CMD_TIMEOUT_MS 30000            /* ip, and a --compare command's setup */
 #define HOOK_TIMEOUT_MS 120000          /* loading 65,536 set entries takes seconds in user-mode Linux */
 #define SETTLE_MS 500
 
@@ -100,182 +98,15 @@ typedef struct Config {
         double paired;          /* median of gbit[i] / the no-fault gbit[i] of the same round */
 } Config;
 
-/* What a signal handler must undo: our children (each leads its own process group) and our namespaces. Fixed
- * arrays, so the handler touches no allocator. */
-static volatile pid_t live_children[8];
-static char live_netns[2][PATH_MAX];
-
-static void cleanup_async(void) {
-        for (size_t i = 0; i < ELEMENTSOF(live_children); i++)
-                if (live_children[i] > 0)
-                        (void) kill(-live_children[i], SIGKILL);
-        /* What `ip netns del` does: detach the bind mount that keeps the namespace alive, and remove the file. */
-        for (size_t i = 0; i < ELEMENTSOF(live_netns); i++)
-                if (live_netns[i][0]) {
-                        (void) umount2(live_netns[i], MNT_DETACH);
-                        (void) unlink(live_netns[i]);
-                        live_netns[i][0] = '\0';
-                }
-}
-
-static void on_fatal_signal(int sig) {
-        cleanup_async();
-        _exit(128 + sig);
-}
-
-static void child_track(pid_t pid, bool live) {
-        for (size_t i = 0; i < ELEMENTSOF(live_children); i++)
-                if (live ? live_children[i] == 0 : live_children[i] == pid) {
-                        live_children[i] = live ? pid : 0;
-                        return;
-                }
-}
-
-static double now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
-/* Start argv in a process group of its own, stdout to out_fd and stderr to err_fd (or ours when -1). */
-static int spawn_full(char *const argv[], int out_fd, int err_fd, pid_t *ret_pid) {
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        pid_t pid;
-        int k;
-
-        posix_spawn_file_actions_init(&fa);
-        posix_spawnattr_init(&attr);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-        posix_spawnattr_setpgroup(&attr, 0);
-        if (out_fd >= 0)
-                posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-        if (err_fd >= 0)
-                posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
-        k = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        if (k != 0)
-                return -k;
-        child_track(pid, true);
-        *ret_pid = pid;
-        return 0;
-}
-
-static int spawn(char *const argv[], int out_fd, pid_t *ret_pid) {
-        return spawn_full(argv, out_fd, -1, ret_pid);
-}
-
-/* Reap pid within timeout_ms, or kill its group and reap it (-ETIMEDOUT). Returns the exit status, 128+signal. */
-static int wait_child(pid_t pid, int timeout_ms) {
-        _cleanup_close_ int pfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        int status, k = 0;
-
-        if (pfd >= 0) {
-                struct pollfd p = { .fd = pfd, .events = POLLIN };
-                double deadline = now_ms() + timeout_ms;
-
-                for (;;) {
-                        int left = (int) (deadline - now_ms()), n;
-
-                        if (left <= 0) {
-                                (void) kill(-pid, SIGKILL);
-                                k = -ETIMEDOUT;
-                                break;
-                        }
-                        n = poll(&p, 1, left);
-                        if (n > 0 || (n < 0 && errno != EINTR))
-                                break;
-                }
-        }
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR) {
-                        child_track(pid, false);
-                        return -errno;
-                }
-        child_track(pid, false);
-        if (k < 0)
-                return k;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int run(char *const argv[], int timeout_ms) {
-        pid_t pid;
-        int k;
-
-        k = spawn(argv, -1, &pid);
-        if (k < 0)
-                return k;
-        return wait_child(pid, timeout_ms);
-}
-
-#define RUN(...) run((char *const[]) { __VA_ARGS__, NULL }, CMD_TIMEOUT_MS)
-
 /* --no-offload: the sender's TSO and GSO and the sink's GRO off, so every packet is one MTU (1500 bytes) and not a
  * 64 KiB TSO super-packet: about 40 times more packets for the same bytes, and each is classified. */
 static bool no_offload;
 
-/* Sender and sink CPUs: the first two this process may use, or its one twice. The scheduler's own placement
- * varies from run to run, and the throughput with it: by a quarter on a 2-CPU machine (same CPU or not). */
+/* Sender and sink CPUs: bench_cpus_pick(). */
 static int cpus[2];
 
-static void cpus_pick(void) {
-        cpu_set_t set;
-        int n = 0;
-
-        if (sched_getaffinity(0, sizeof(set), &set) < 0)
-                return;
-        for (int i = 0; i < CPU_SETSIZE && n < 2; i++)
-                if (CPU_ISSET(i, &set))
-                        cpus[n++] = i;
-        if (n == 1)
-                cpus[1] = cpus[0];
-}
-
-typedef struct Pair {
-        char sender[64], sink[64];
-} Pair;
-
-static void pair_delete(void) {
-        /* Our children in the namespaces have all been reaped by now, so nothing keeps them alive. */
-        cleanup_async();
-}
-
-/* Two namespaces joined by a veth pair: the sender's to-b (2001:db8::1/64), the sink's to-a (2001:db8::2/64). */
-static int pair_make(unsigned seq, Pair *ret) {
-        Pair p = {};
-        int k;
-
-        snprintf(p.sender, sizeof(p.sender), "cl-%d-%u-a", (int) getpid(), seq);
-        snprintf(p.sink, sizeof(p.sink), "cl-%d-%u-b", (int) getpid(), seq);
-        /* Recorded before they exist, so a signal that comes in between still deletes them. */
-        snprintf(live_netns[0], sizeof(live_netns[0]), "/run/netns/%s", p.sender);
-        snprintf(live_netns[1], sizeof(live_netns[1]), "/run/netns/%s", p.sink);
-
-        /* nodad: the addresses are usable at once instead of after duplicate address detection. */
-        if ((k = RUN("ip", "netns", "add", p.sender)) != 0 || (k = RUN("ip", "netns", "add", p.sink)) != 0 ||
-            (k = RUN("ip", "-n", p.sender, "link", "set", "lo", "up")) != 0 ||
-            (k = RUN("ip", "-n", p.sink, "link", "set", "lo", "up")) != 0 ||
-            (k = RUN("ip", "link", "add", "to-b", "netns", p.sender, "type", "veth", "peer", "name", "to-a", "netns",
-                     p.sink)) != 0 ||
-            (k = RUN("ip", "-n", p.sender, "addr", "add", "2001:db8::1/64", "dev", "to-b", "nodad")) != 0 ||
-            (k = RUN("ip", "-n", p.sink, "addr", "add", "2001:db8::2/64", "dev", "to-a", "nodad")) != 0 ||
-            (k = RUN("ip", "-n", p.sender, "link", "set", "to-b", "up")) != 0 ||
-            (k = RUN("ip", "-n", p.sink, "link", "set", "to-a", "up")) != 0 ||
-            (no_offload && ((k = RUN("ip", "netns", "exec", p.sender, "ethtool", "-K", "to-b", "tso", "off", "gso",
-                                     "off")) != 0 ||
-                            (k = RUN("ip", "netns", "exec", p.sink, "ethtool", "-K", "to-a", "gro", "off")) != 0))) {
-                fprintf(stderr, "bench-throughput: setting up namespaces %s/%s failed (%d)\n", p.sender, p.sink, k);
-                pair_delete();
-                return -EIO;
-        }
-        *ret = p;
-        return 0;
-}
-
 /* One transfer of `seconds` from the sender to the sink; the sink's figure (accept to EOF) is the result. */
-static int transfer(const Pair *p, const char *tcpblast, unsigned seconds, double *ret_gbit) {
+static int transfer(const BenchPair *p, const char *tcpblast, unsigned seconds, double *ret_gbit) {
         char secs[16], timeout[16], send_cpu[16], sink_cpu[16], out[512];
         int pipefd[2], k, ks;
         pid_t sink, send;
@@ -290,22 +121,22 @@ static int transfer(const Pair *p, const char *tcpblast, unsigned seconds, doubl
         if (devnull < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
         _cleanup_close_ int rfd = pipefd[0];
-        k = spawn((char *const[]) { "ip", "netns", "exec", (char *) p->sink, (char *) tcpblast, "sink", "--bind",
+        k = bench_spawn((char *const[]) { "ip", "netns", "exec", (char *) p->sink, (char *) tcpblast, "sink", "--bind",
                                     SINK_ADDR, "--timeout", timeout, "--cpu", sink_cpu, NULL },
                   pipefd[1], &sink);
         safe_close(pipefd[1]);
         if (k < 0)
                 return k;
-        k = spawn((char *const[]) { "ip", "netns", "exec", (char *) p->sender, (char *) tcpblast, "send", "--to",
+        k = bench_spawn((char *const[]) { "ip", "netns", "exec", (char *) p->sender, (char *) tcpblast, "send", "--to",
                                     SINK_ADDR, "--seconds", secs, "--cpu", send_cpu, NULL },
                   devnull, &send);
         if (k < 0) {
                 (void) kill(-sink, SIGKILL);
-                (void) wait_child(sink, 1000);
+                (void) bench_wait_child(sink, 1000);
                 return k;
         }
         /* Both are bounded themselves; these limits only catch a tool that is broken. */
-        k = wait_child(send, (int) (seconds + 40) * 1000);
+        k = bench_wait_child(send, (int) (seconds + 40) * 1000);
         for (;;) {
                 struct pollfd pfd = { .fd = rfd, .events = POLLIN };
                 ssize_t n;
@@ -320,7 +151,7 @@ static int transfer(const Pair *p, const char *tcpblast, unsigned seconds, doubl
                         break;
         }
         out[len] = '\0';
-        ks = wait_child(sink, 15000);
+        ks = bench_wait_child(sink, 15000);
         if (k != 0 || ks != 0) {
                 fprintf(stderr, "bench-throughput: tcpblast failed (send %d, sink %d)\n", k, ks);
                 return -EIO;
@@ -334,41 +165,12 @@ static int transfer(const Pair *p, const char *tcpblast, unsigned seconds, doubl
         return 0;
 }
 
-static int apply_fault(Registry *reg, const Pair *p, const Cidr *cidrs, Fault **ret_f, char *reason, size_t len) {
-        _cleanup_(fault_spec_done) FaultSpec spec = {
-                .direction = DIRECTION_EGRESS,
-                .partition = true,      /* matches nothing, drops nothing: needs no sch_netem */
-        };
-        char path[PATH_MAX];
-        RpcError err = {};
-        int k;
-
-        snprintf(spec.id, sizeof(spec.id), "%s", FAULT_ID);
-        snprintf(path, sizeof(path), "/run/netns/%s", p->sender);
-        spec.target = (FaultTarget) { .kind = TARGET_NETNS, .netns = strdup(path) };
-        /* registry_apply takes the spec's allocations on success, so each fault gets a copy of its own. */
-        spec.match.cidrs = malloc(N_CIDRS * sizeof(Cidr));
-        if (!spec.target.netns || !spec.match.cidrs)
-                return -ENOMEM;
-        memcpy(spec.match.cidrs, cidrs, N_CIDRS * sizeof(Cidr));
-        spec.match.n_cidrs = N_CIDRS;
-
-        k = registry_apply(reg, &spec, ret_f, &err);
-        if (k != 0) {
-                snprintf(reason, len, "registry_apply: %d %s", err.code, err.message);
-                fprintf(stderr, "bench-throughput: %s\n", reason);
-                rpc_error_done(&err);
-                return k < 0 ? k : -EIO;
-        }
-        return 0;
-}
-
 /* sh -c 'COMMAND "$@"' sh NETNS to-b: 0, 77 (this machine cannot), or a failure. Its output goes to our stderr;
  * its "skip: ..." line, if any, becomes c->reason. */
-static int run_compare(Config *c, const Pair *p) {
+static int run_compare(Config *c, const BenchPair *p) {
         char script[1024], out[4096];
         int pipefd[2], k;
-        double deadline = now_ms() + HOOK_TIMEOUT_MS;
+        double deadline = bench_now_ms() + HOOK_TIMEOUT_MS;
         size_t len = 0;
         const char *skip;
         pid_t pid;
@@ -377,7 +179,7 @@ static int run_compare(Config *c, const Pair *p) {
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
         _cleanup_close_ int rfd = pipefd[0];
-        k = spawn((char *const[]) { "/bin/sh", "-c", script, "sh", (char *) p->sender, "to-b", NULL }, pipefd[1],
+        k = bench_spawn((char *const[]) { "/bin/sh", "-c", script, "sh", (char *) p->sender, "to-b", NULL }, pipefd[1],
                   &pid);
         safe_close(pipefd[1]);
         if (k < 0)
@@ -386,7 +188,7 @@ static int run_compare(Config *c, const Pair *p) {
                 struct pollfd pfd = { .fd = rfd, .events = POLLIN };
                 char buf[512];
                 ssize_t n;
-                int left = (int) (deadline - now_ms());
+                int left = (int) (deadline - bench_now_ms());
 
                 if (left <= 0 || poll(&pfd, 1, left) <= 0)
                         break;
@@ -400,7 +202,7 @@ static int run_compare(Config *c, const Pair *p) {
                 }
         }
         out[len] = '\0';
-        k = wait_child(pid, (int) (deadline - now_ms()) > 0 ? (int) (deadline - now_ms()) : 1);
+        k = bench_wait_child(pid, (int) (deadline - bench_now_ms()) > 0 ? (int) (deadline - bench_now_ms()) : 1);
         skip = strstr(out, "skip: ");
         if (k == 77 && skip)
                 snprintf(c->reason, sizeof(c->reason), "%.*s", (int) strcspn(skip + 6, "\n"), skip + 6);
@@ -419,17 +221,17 @@ static int control(Registry *reg, const Cidr *cidrs, unsigned seq, const char *t
         Fault *f = NULL;
         pid_t sink, send;
         int ks, kd, k;
-        Pair p;
+        BenchPair p;
 
         if (!covering)
                 return -ENOMEM;
         memcpy(covering, cidrs, N_CIDRS * sizeof(Cidr));
         if (cidr_from_string("2001:db8::/64", &covering[N_CIDRS - 1]) < 0)
                 return -EINVAL;
-        k = pair_make(seq, &p);
+        k = bench_pair_make(seq, no_offload, &p);
         if (k < 0)
                 return k;
-        k = apply_fault(reg, &p, covering, &f, reason, sizeof(reason));
+        k = bench_apply_partition(reg, &p, FAULT_ID, covering, N_CIDRS, &f, reason, sizeof(reason));
         if (k < 0)
                 goto finish;
         /* Both fail by design (the sender's connect times out after 5 s, the sink's wait after 6): quiet. */
@@ -438,21 +240,21 @@ static int control(Registry *reg, const Cidr *cidrs, unsigned seq, const char *t
                 k = -errno;
                 goto finish;
         }
-        k = spawn_full((char *const[]) { "ip", "netns", "exec", p.sink, (char *) tcpblast, "sink", "--bind",
+        k = bench_spawn_full((char *const[]) { "ip", "netns", "exec", p.sink, (char *) tcpblast, "sink", "--bind",
                                          SINK_ADDR, "--timeout", "6", NULL },
                        devnull, devnull, &sink);
         if (k < 0)
                 goto finish;
-        k = spawn_full((char *const[]) { "ip", "netns", "exec", p.sender, (char *) tcpblast, "send", "--to",
+        k = bench_spawn_full((char *const[]) { "ip", "netns", "exec", p.sender, (char *) tcpblast, "send", "--to",
                                          SINK_ADDR, "--seconds", "1", NULL },
                        devnull, devnull, &send);
         if (k < 0) {
                 (void) kill(-sink, SIGKILL);
-                (void) wait_child(sink, 1000);
+                (void) bench_wait_child(sink, 1000);
                 goto finish;
         }
-        kd = wait_child(send, 20000);
-        ks = wait_child(sink, 20000);
+        kd = bench_wait_child(send, 20000);
+        ks = bench_wait_child(sink, 20000);
         if (classifier_counters_read(reg->classifier, f->counter_key, &cnt) < 0)
                 k = -EIO;
         else if (kd == 0 || ks == 0 || cnt.dropped_packets == 0) {
@@ -469,29 +271,29 @@ finish:
         if (f && registry_recover(reg, FAULT_ID, &err) != 0 && k >= 0)
                 k = -EIO;
         rpc_error_done(&err);
-        pair_delete();
+        bench_pair_delete();
         return k;
 }
 
 static int run_one(Config *c, Registry *reg, unsigned seq, const char *tcpblast, unsigned seconds, bool record) {
         Fault *f = NULL;
         double t0, setup = 0, teardown = 0, gbit = 0;
-        Pair p;
+        BenchPair p;
         int k;
 
-        k = pair_make(seq, &p);
+        k = bench_pair_make(seq, no_offload, &p);
         if (k < 0)
                 return k;
 
-        t0 = now_ms();
+        t0 = bench_now_ms();
         if (c->kind == CONFIG_CHAOSLET) {
-                k = apply_fault(reg, &p, c->cidrs, &f, c->reason, sizeof(c->reason));
+                k = bench_apply_partition(reg, &p, FAULT_ID, c->cidrs, N_CIDRS, &f, c->reason, sizeof(c->reason));
                 if (k < 0 && c->n == 0) {
                         /* Not this benchmark's failure but the agent's, on this kernel: say so in the table, and
                          * measure the rest. */
                         fprintf(stderr, "bench-throughput: '%s' cannot be applied here; dropped\n", c->label);
                         c->skipped = true;
-                        pair_delete();
+                        bench_pair_delete();
                         return 0;
                 }
         } else if (c->kind == CONFIG_COMPARE) {
@@ -501,7 +303,7 @@ static int run_one(Config *c, Registry *reg, unsigned seq, const char *tcpblast,
                         if (!c->reason[0])
                                 snprintf(c->reason, sizeof(c->reason), "its setup exited 77");
                         c->skipped = true;
-                        pair_delete();
+                        bench_pair_delete();
                         return 0;
                 }
                 if (k != 0) {
@@ -509,12 +311,12 @@ static int run_one(Config *c, Registry *reg, unsigned seq, const char *tcpblast,
                         k = -EIO;
                 }
         }
-        setup = now_ms() - t0;
+        setup = bench_now_ms() - t0;
         if (k < 0)
                 goto finish;
         if (c->kind != CONFIG_NONE && log_get_max_level() >= LOG_DEBUG) {
-                (void) RUN("tc", "-n", p.sender, "qdisc", "show", "dev", "to-b");
-                (void) RUN("tc", "-n", p.sender, "filter", "show", "dev", "to-b");
+                (void) BENCH_RUN("tc", "-n", p.sender, "qdisc", "show", "dev", "to-b");
+                (void) BENCH_RUN("tc", "-n", p.sender, "filter", "show", "dev", "to-b");
         }
 
         k = transfer(&p, tcpblast, seconds, &gbit);
@@ -530,13 +332,13 @@ static int run_one(Config *c, Registry *reg, unsigned seq, const char *tcpblast,
                                 (unsigned long long) cnt.matched_packets);
                         k = -EBADE;
                 }
-                t0 = now_ms();
+                t0 = bench_now_ms();
                 if (registry_recover(reg, FAULT_ID, &err) != 0) {
                         fprintf(stderr, "bench-throughput: registry_recover failed: %s\n", err.message);
                         if (k >= 0)
                                 k = -EIO;
                 }
-                teardown = now_ms() - t0;
+                teardown = bench_now_ms() - t0;
                 rpc_error_done(&err);
                 f = NULL;
         }
@@ -560,43 +362,11 @@ finish:
                 (void) registry_recover(reg, FAULT_ID, &err);
                 rpc_error_done(&err);
         }
-        pair_delete();
+        bench_pair_delete();
         /* A deleted namespace is torn down afterwards by a kernel worker (netns cleanup_net): let it finish rather
          * than share the CPUs with the next measurement. */
         usleep(SETTLE_MS * 1000);
         return k;
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return (x > y) - (x < y);
-}
-
-/* Sorts v. */
-static double median(double *v, unsigned n) {
-        qsort(v, n, sizeof(double), cmp_double);
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void cpu_model(char *buf, size_t len) {
-        _cleanup_free_ char *line = NULL;
-        size_t n = 0;
-        FILE *f = fopen("/proc/cpuinfo", "re");
-
-        snprintf(buf, len, "unknown CPU");
-        if (!f)
-                return;
-        while (getline(&line, &n, f) > 0)
-                if (strncmp(line, "model name", 10) == 0) {
-                        char *v = strchr(line, ':');
-                        if (v) {
-                                v += strspn(v + 1, " \t") + 1;
-                                v[strcspn(v, "\n")] = '\0';
-                                snprintf(buf, len, "%s", v);
-                        }
-                        break;
-                }
-        fclose(f);
 }
 
 static void print_table(Config *configs, size_t n_configs, unsigned rounds, unsigned seconds) {
@@ -605,7 +375,7 @@ static void print_table(Config *configs, size_t n_configs, unsigned rounds, unsi
         double base;
 
         uname(&un);
-        cpu_model(model, sizeof(model));
+        bench_cpu_model(model, sizeof(model));
         printf("\nTCP throughput, one stream 2001:db8::1 -> 2001:db8::2 over a veth pair, %u interleaved runs of %u s "
                "per configuration, fresh namespaces per run\n%s\n",
                rounds, seconds,
@@ -619,7 +389,7 @@ static void print_table(Config *configs, size_t n_configs, unsigned rounds, unsi
         printf("|-----------------------------------------------------------------|---------------|-------|-------|-"
                "------------|--------|----------|\n");
         /* Paired: the median of the per-round ratios to that round's no-fault run, which drift between rounds
-         * cancels. Computed before median() sorts the runs out of their rounds. */
+         * cancels. Computed before bench_median() sorts the runs out of their rounds. */
         for (size_t i = 0; i < n_configs; i++) {
                 Config *c = &configs[i];
                 double v[ROUNDS_MAX];
@@ -629,9 +399,9 @@ static void print_table(Config *configs, size_t n_configs, unsigned rounds, unsi
                         continue;
                 for (unsigned j = 0; j < c->n; j++)
                         v[j] = c->gbit[j] / configs[0].gbit[j];
-                c->paired = median(v, c->n);
+                c->paired = bench_median(v, c->n);
         }
-        base = median(configs[0].gbit, configs[0].n);
+        base = bench_median(configs[0].gbit, configs[0].n);
         for (size_t i = 0; i < n_configs; i++) {
                 Config *c = &configs[i];
                 double m, setup;
@@ -642,9 +412,9 @@ static void print_table(Config *configs, size_t n_configs, unsigned rounds, unsi
                                "-", "-");
                         continue;
                 }
-                m = median(c->gbit, c->n);
+                m = bench_median(c->gbit, c->n);
                 if (c->kind != CONFIG_NONE) {
-                        setup = median(c->setup_ms, c->n);
+                        setup = bench_median(c->setup_ms, c->n);
                         snprintf(s, sizeof(s), "%.0f", setup);
                 }
                 printf("| %-63s | %13.2f | %5.2f | %5.2f | %10.1f%% | %5.1f%% | %8s |\n", c->label, m, c->gbit[0],
@@ -663,33 +433,9 @@ static void print_table(Config *configs, size_t n_configs, unsigned rounds, unsi
                         continue;
                 printf("%s: registry_apply of %d CIDRs median %.0f ms (min %.0f, max %.0f), registry_recover median "
                        "%.0f ms; target >= 97%% of no fault (paired): %.1f%%, %s\n",
-                       c->label, N_CIDRS, median(c->setup_ms, c->n), c->setup_ms[0], c->setup_ms[c->n - 1],
-                       median(c->teardown_ms, c->n), 100 * c->paired, c->paired >= 0.97 ? "met" : "NOT met");
+                       c->label, N_CIDRS, bench_median(c->setup_ms, c->n), c->setup_ms[0], c->setup_ms[c->n - 1],
+                       bench_median(c->teardown_ms, c->n), 100 * c->paired, c->paired >= 0.97 ? "met" : "NOT met");
         }
-}
-
-/* The two sets of the header comment; NULL on a bad prefix (a bug here). */
-static Cidr *cidr_set_new(bool trie) {
-        static const char *const trie_tail[] = { "2001:db8:0:1::/64", "2001:db8:0:2::/63", "2001:db8:0:4::/62",
-                                                 "2001:db8:0:8::/61", "2001:db8:0:10::/60" };
-        _cleanup_free_ Cidr *set = calloc(N_CIDRS, sizeof(Cidr));
-        unsigned n48 = trie ? N_CIDRS - ELEMENTSOF(trie_tail) : N_CIDRS - 1;
-
-        if (!set)
-                return NULL;
-        for (unsigned i = 0; i < N_CIDRS; i++) {
-                char buf[64];
-
-                if (i < n48)
-                        snprintf(buf, sizeof(buf), "2001:db8:%x::/48", i + 1);
-                else
-                        snprintf(buf, sizeof(buf), "%s", trie_tail[i - n48]);
-                if (cidr_from_string(buf, &set[i]) < 0) {
-                        fprintf(stderr, "bench-throughput: bad CIDR %s\n", buf);
-                        return NULL;
-                }
-        }
-        return TAKE_PTR(set);
 }
 
 static int write_json(const char *path, Config *configs, size_t n_configs, unsigned rounds, unsigned seconds) {
@@ -844,7 +590,7 @@ int main(int argc, char **argv) {
                         tcpblast = path;
                 }
         }
-        if (no_offload && RUN("sh", "-c", "command -v ethtool >/dev/null") != 0) {
+        if (no_offload && BENCH_RUN("sh", "-c", "command -v ethtool >/dev/null") != 0) {
                 printf("skip: --no-offload needs ethtool (package ethtool)\n");
                 return 77;
         }
@@ -854,33 +600,16 @@ int main(int argc, char **argv) {
         }
 
         setvbuf(stdout, NULL, _IOLBF, 0);
-        cpus_pick();
+        bench_cpus_pick(cpus);
         classifier_setup_logging();
-        /* Before the first namespace exists. */
-        signal(SIGINT, on_fatal_signal);
-        signal(SIGTERM, on_fatal_signal);
-        signal(SIGHUP, on_fatal_signal);
-        signal(SIGPIPE, SIG_IGN);
+        bench_signals_install();
 
-        k = kernel_features_probe(&features);
-        if (k < 0) {
-                printf("skip: probing the kernel's features failed: %s\n", strerror(-k));
-                return 77;
-        }
-        if (!features.has[FEATURE_SCH_HTB] || !features.has[FEATURE_CLS_BPF]) {
-                printf("skip: this kernel lacks %s, which chaoslet's tree needs\n",
-                       !features.has[FEATURE_SCH_HTB] ? "sch_htb" : "cls_bpf");
-                return 77;
-        }
-        k = classifier_load(&classifier);
-        if (k < 0) {
-                printf("skip: the classifier does not load here: %s\n", strerror(-k));
-                return 77;
-        }
-        features.has[FEATURE_BPF] = true;
+        k = bench_classifier_open(&features, &classifier);
+        if (k != 0)
+                return k;
 
-        hash_set = cidr_set_new(false);
-        trie_set = cidr_set_new(true);
+        hash_set = bench_cidr_set_new(AF_INET6, false);
+        trie_set = bench_cidr_set_new(AF_INET6, true);
         if (!hash_set || !trie_set)
                 goto finish;
         configs[1].cidrs = hash_set;
@@ -922,6 +651,6 @@ finish:
         if (reg_live)
                 registry_done(&reg);
         classifier_free(classifier);
-        cleanup_async();
+        bench_cleanup_async();
         return r;
 }
