@@ -3,7 +3,7 @@
 #
 # run-test.sh SCRIPT [ARGS...]: run one of the Node tests in tests/node, or skip (exit 77) with the reason when
 # node (18 or later) or the pinned packages (npm ci --prefix tests/node, as packaging/install-deps.sh does) are
-# missing.
+# missing. run-test.sh --check: only that check, for a script that sets things up before it runs node.
 set -euo pipefail
 
 dir=$(dirname "$(realpath "$0")")
@@ -13,6 +13,7 @@ major=$(node -p 'process.versions.node.split(".")[0]')
 [[ -d $dir/node_modules ]] ||
         { echo "skip: $dir/node_modules is missing (npm ci --prefix tests/node, or packaging/install-deps.sh)"; exit 77; }
 
+[[ $1 == --check ]] && exit 0
 script=$1
 shift
 exec node "$dir/$script" "$@"
