@@ -38,12 +38,30 @@ for (const k of ["socket", "netns", "device", "peer", "foreign"])
 const doc = readDocument();
 const ajv = newAjv();
 ajv.addSchema(doc, "chaoslet");
+
+// What the agent sends must say nothing the document does not: in the schemas of results and error data, an
+// object schema that lists its properties and says nothing of others is read as closed (additionalProperties
+// false). Schemas that are combined (allOf, anyOf, oneOf beside properties) are left as they are.
+function closeSchemas(node) {
+        if (Array.isArray(node))
+                return node.map(closeSchemas);
+        if (node === null || typeof node !== "object")
+                return node;
+        const out = {};
+        for (const [k, v] of Object.entries(node))
+                out[k] = k === "examples" || k === "example" ? v : closeSchemas(v);
+        if (out.properties && typeof out.properties === "object" && !("additionalProperties" in out) &&
+            !("patternProperties" in out) && !out.allOf && !out.anyOf && !out.oneOf)
+                out.additionalProperties = false;
+        return out;
+}
+ajv.addSchema({ ...closeSchemas(doc), $id: undefined }, "chaoslet-closed");
 const methods = new Map(doc.methods.map((m, i) => [m.name, { ...m, index: i }]));
 const errorByCode = new Map(doc["x-chaoslet-errors"].map((e) => [e.code, e]));
 const protocolCodes = [-32700, -32600, -32601];
 
-function schemaAt(pointer) {
-        const v = ajv.getSchema(`chaoslet#${pointer}`);
+function schemaAt(pointer, base = "chaoslet") {
+        const v = ajv.getSchema(`${base}#${pointer}`);
         if (!v)
                 throw new Error(`no schema at ${pointer}`);
         return v;
@@ -157,15 +175,17 @@ function checkError(what, method, err) {
                 fail(`${what}: error ${err.code} (${known.name}) is not among ${method?.name ?? "the method"}'s errors ${declared.join(", ")}`);
         if (!err.message)
                 fail(`${what}: error ${err.code} has an empty message`);
+        if (!known.data && err.data !== undefined)
+                fail(`${what}: error ${err.code} has data ${JSON.stringify(err.data)}, x-chaoslet-errors declares none`);
         if (known.data && err.data !== undefined) {
-                const v = schemaAt(known.data.$ref.slice(1));
+                const v = schemaAt(known.data.$ref.slice(1), "chaoslet-closed");
                 if (!v(err.data))
                         fail(`${what}: error ${err.code} data ${JSON.stringify(err.data)} against ${known.data.$ref}: ${errorsText(v.errors)}`);
         }
 }
 
 function checkResult(what, method, result) {
-        const v = schemaAt(`/methods/${method.index}/result/schema`);
+        const v = schemaAt(`/methods/${method.index}/result/schema`, "chaoslet-closed");
         if (!v(result)) {
                 fail(`${what}: result against ${method.name}'s result schema: ${errorsText(v.errors)}: ${JSON.stringify(result).slice(0, 300)}`);
                 return false;
