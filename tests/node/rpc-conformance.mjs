@@ -414,6 +414,24 @@ await badLine(c, "[]", -32600, "an empty batch");
 await badLine(c, JSON.stringify(Array.from({ length: 101 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "agent.info" }))),
         -32600, "a batch of 101");
 
+await badLine(c, `{"jsonrpc": "2.0", "id": 3, "method": "fault.list", "params": {"a": ${"[".repeat(70)}${"]".repeat(70)}}}`,
+        -32600, "nesting deeper than 64", 3);
+
+// A line longer than maxLineBytes: -32600, then the agent closes the connection.
+{
+        const max = doc["x-chaoslet-transport"].maxLineBytes;
+        const long = new Client(opt.socket);
+        await long.connected();
+        const reply = JSON.parse(await long.sendRaw(`{"jsonrpc": "2.0", "id": 4, "method": "fault.list", "params": {"pad": "${"x".repeat(max)}"}}`));
+        if (checkEnvelope("a line of more than maxLineBytes", reply) && reply.error?.code === -32600) {
+                checkError("a line of more than maxLineBytes", null, reply.error);
+                ok(`a line of more than ${max} bytes: -32600 ${reply.error.message} ${JSON.stringify(reply.error.data ?? {})}`);
+        } else {
+                fail(`a line of more than ${max} bytes: ${JSON.stringify(reply).slice(0, 200)}`);
+        }
+        check(await long.nextLine() === null, "then the connection is closed");
+}
+
 // ids: as written, whatever their type.
 for (const [text, what] of [['"conf-\\u00e9\\"x"', "a string with escapes"], ["9007199254740991", "2^53-1"],
         ["9007199254740993", "2^53+1, no double"], ["1e3", "1e3"], ["null", "null"]]) {
