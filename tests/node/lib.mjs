@@ -66,3 +66,20 @@ export function compileMetaSchema(ajv) {
 export function errorsText(errors) {
         return (errors || []).slice(0, 5).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ");
 }
+
+// What the agent sends must say nothing the document does not: in the schemas of results and error data, an
+// object schema that lists its properties and says nothing of others is read as closed (additionalProperties
+// false). Schemas that are combined (allOf, anyOf, oneOf beside properties) are left as they are.
+export function closeSchemas(node) {
+        if (Array.isArray(node))
+                return node.map(closeSchemas);
+        if (node === null || typeof node !== "object")
+                return node;
+        const out = {};
+        for (const [k, v] of Object.entries(node))
+                out[k] = k === "examples" || k === "example" ? v : closeSchemas(v);
+        if (out.properties && typeof out.properties === "object" && !("additionalProperties" in out) &&
+            !("patternProperties" in out) && !out.allOf && !out.anyOf && !out.oneOf)
+                out.additionalProperties = false;
+        return out;
+}

@@ -20,7 +20,7 @@
 
 import net from "node:net";
 import { parseArgs } from "node:util";
-import { check, done, errorsText, fail, newAjv, ok, readDocument } from "./lib.mjs";
+import { check, closeSchemas, done, errorsText, fail, newAjv, ok, readDocument } from "./lib.mjs";
 
 const { values: opt } = parseArgs({
         options: {
@@ -39,23 +39,8 @@ const doc = readDocument();
 const ajv = newAjv();
 ajv.addSchema(doc, "chaoslet");
 
-// What the agent sends must say nothing the document does not: in the schemas of results and error data, an
-// object schema that lists its properties and says nothing of others is read as closed (additionalProperties
-// false). Schemas that are combined (allOf, anyOf, oneOf beside properties) are left as they are.
-function closeSchemas(node) {
-        if (Array.isArray(node))
-                return node.map(closeSchemas);
-        if (node === null || typeof node !== "object")
-                return node;
-        const out = {};
-        for (const [k, v] of Object.entries(node))
-                out[k] = k === "examples" || k === "example" ? v : closeSchemas(v);
-        if (out.properties && typeof out.properties === "object" && !("additionalProperties" in out) &&
-            !("patternProperties" in out) && !out.allOf && !out.anyOf && !out.oneOf)
-                out.additionalProperties = false;
-        return out;
-}
-ajv.addSchema({ ...closeSchemas(doc), $id: undefined }, "chaoslet-closed");
+// What the agent sends must say nothing the document does not (lib.mjs, closeSchemas).
+ajv.addSchema(closeSchemas(doc), "chaoslet-closed");
 const methods = new Map(doc.methods.map((m, i) => [m.name, { ...m, index: i }]));
 const errorByCode = new Map(doc["x-chaoslet-errors"].map((e) => [e.code, e]));
 const protocolCodes = [-32700, -32600, -32601];
