@@ -20,7 +20,7 @@
 
 import net from "node:net";
 import { parseArgs } from "node:util";
-import { check, closeSchemas, done, errorsText, fail, newAjv, ok, readDocument } from "./lib.mjs";
+import { check, closeSchemas, done, errorsText, fail, newAjv, ok, readDocument, skip } from "./lib.mjs";
 
 const { values: opt } = parseArgs({
         options: {
@@ -297,6 +297,10 @@ await badCall(c, "agent.info", [1], -32602, "with params by position");
 if (info)
         check(info.kernel.features.sch_netem === false || info.kernel.features.sch_netem === true,
                 `agent.info: kernel ${info.kernel.release}, sch_netem ${info.kernel.features.sch_netem}`);
+// Partition and classifier loss need the eBPF classifier; bandwidth needs htb and tbf.
+for (const f of ["bpf", "cls_bpf", "sch_htb", "sch_tbf"])
+        if (info && !info.kernel.features[f])
+                skip(`this kernel lacks ${f}, which the faults applied here need`);
 
 // fault.apply: the good ones, each a kind this kernel has.
 const partition = { id: "conf-partition", target, device: opt.device, partition: true,
