@@ -1,13 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# Install everything chaoslet needs to build, run and test, from Debian's packages (Debian 12 "bookworm").
+# Install everything chaoslet needs to build, run and test, from Debian's packages (Debian 12 "bookworm"), and the
+# Node tests' pinned npm packages (tests/node/package-lock.json).
 #
 #   build:   gcc, meson, ninja, pkg-config; clang + llvm + bpftool for the eBPF classifier;
 #            libnl-3 + libnl-route-3, libmnl, libbpf, libcap, cJSON (the five libraries of the design card)
 #   run:     nothing beyond those libraries' runtime packages
 #   test:    iproute2 (ip, tc: test fixtures and baselines), jq (test scripts), user-mode-linux + kmod (the
 #            kernel suite: a 6.1 kernel with sch_netem), libclang-rt-14-dev (libFuzzer, ASan, UBSan)
+#            nodejs + npm (tests in a second language: the manifests against the Kubernetes API schemas, the OpenRPC
+#            document and the agent against it), only when node and npm are not already on PATH; then
+#            npm ci --prefix tests/node
 #   bench:   ipset + iptables (the chaos-daemon way of selecting traffic, measured beside ours), ethtool
 #            (throughput with offloads off)
 set -euo pipefail
@@ -25,6 +29,11 @@ packages=(
         ipset iptables ethtool
 )
 
+# A node from elsewhere (nodesource's, nvm's) brings its own npm: Debian's npm would conflict with it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
         [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
@@ -32,11 +41,15 @@ done
 
 if ((${#missing[@]} == 0)); then
         echo "install-deps.sh: all ${#packages[@]} packages are installed"
-        exit 0
+else
+        echo "install-deps.sh: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "install-deps.sh: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Exactly the versions in the lock file; node_modules is never committed.
+node_dir=$(dirname "$(realpath "$0")")/../tests/node
+echo "install-deps.sh: npm ci in tests/node"
+npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error >/dev/null
 echo "install-deps.sh: done"
