@@ -44,6 +44,7 @@ extern char **environ;
 #define NETNS_MAX 100
 #define NETNS_QUICK 10
 #define FAULTS_PER_NETNS 10
+#define FAULTS_MAX 1000                 /* the agent holds 1024 */
 #define LIST_CALLS 100
 #define TC_SAMPLES 100
 #define TC_NETNS 10
@@ -61,7 +62,7 @@ typedef struct Bench {
         RpcClient *client;
         pid_t agent;
         Netns netns[NETNS_MAX];
-        unsigned n_netns, n_faults, idle_seconds;
+        unsigned n_netns, per_netns, n_faults, idle_seconds;
         cJSON *report;
 } Bench;
 
@@ -144,15 +145,15 @@ static void fault_id(char *buf, size_t size, unsigned n, unsigned j) {
         snprintf(buf, size, "scale-%03u-%u", n, j);
 }
 
-static cJSON *fault_params(const Netns *ns, unsigned n, unsigned j) {
+static cJSON *fault_params(const Netns *ns, unsigned n, unsigned j, unsigned per_netns) {
         cJSON *p = cJSON_CreateObject(), *cidrs;
         char id[32], cidr[32];
 
         fault_id(id, sizeof(id), n, j);
-        if (j < 5)
+        if (j < (per_netns + 1) / 2)
                 snprintf(cidr, sizeof(cidr), "198.51.100.%u/32", j + 1);
         else
-                snprintf(cidr, sizeof(cidr), "203.0.113.%u/32", j - 4);
+                snprintf(cidr, sizeof(cidr), "203.0.113.%u/32", j - (per_netns + 1) / 2 + 1);
         cJSON_AddStringToObject(p, "id", id);
         cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "target"), "netns", ns->path);
         cJSON_AddStringToObject(p, "device", ns->dev);
@@ -424,8 +425,8 @@ static void note(Bench *b, const char *fmt, ...) {
 }
 
 static void help(void) {
-        printf("Usage: bench-scale [--json FILE] [--quick] [--idle-seconds N] [--setup-ms MS] --socket PATH\n"
-               "                   --agent-pid PID --netns NAME:DEV [--netns ...]\n"
+        printf("Usage: bench-scale [--json FILE] [--quick] [--idle-seconds N] [--faults-per-netns N] [--setup-ms MS]\n"
+               "                   --socket PATH --agent-pid PID --netns NAME:DEV [--netns ...]\n"
                "\n"
                "One chaosletd with %d faults in each namespace given (up to %d), all live at once: apply time,\n"
                "fault.list latency, peak RSS, idle CPU, recover time and what is left, against exec tc and the\n"
@@ -434,11 +435,13 @@ static void help(void) {
                "  --json FILE        Also write the report contract's object (tests/bench/bench-report.h)\n"
                "  --quick            Only the first %d namespaces, idle CPU over %d s instead of %d s\n"
                "  --idle-seconds N   Idle CPU windows of 1 s (1 to %d)\n"
+               "  --faults-per-netns N  Faults in each namespace (default %d; at most %d in all)\n"
                "  --setup-ms MS      How long the namespaces took to make, for a note\n"
                "  --socket PATH      The agent's socket\n"
                "  --agent-pid PID    The agent's process, for /proc/PID/{status,stat,task}\n"
                "  --netns NAME:DEV   A namespace (its name under /run/netns) and its device\n",
-               FAULTS_PER_NETNS, NETNS_MAX, NETNS_QUICK, IDLE_SECONDS_QUICK, IDLE_SECONDS, IDLE_SECONDS_MAX);
+               FAULTS_PER_NETNS, NETNS_MAX, NETNS_QUICK, IDLE_SECONDS_QUICK, IDLE_SECONDS, IDLE_SECONDS_MAX,
+               FAULTS_PER_NETNS, FAULTS_MAX);
 }
 
 static int run_bench(Bench *b) {
@@ -476,10 +479,10 @@ static int run_bench(Bench *b) {
 
         t0 = now_ms();
         for (unsigned n = 0; n < b->n_netns; n++)
-                for (unsigned j = 0; j < FAULTS_PER_NETNS; j++, i++) {
+                for (unsigned j = 0; j < b->per_netns; j++, i++) {
                         double t1 = now_ms();
 
-                        if (call(b->client, "fault.apply", fault_params(&b->netns[n], n, j), NULL) < 0) {
+                        if (call(b->client, "fault.apply", fault_params(&b->netns[n], n, j, b->per_netns), NULL) < 0) {
                                 fprintf(stderr, "fault %u of %s\n", j, b->netns[n].name);
                                 goto finish;
                         }
@@ -499,7 +502,7 @@ static int run_bench(Bench *b) {
         t0 = now_ms();
         i = 0;
         for (unsigned n = 0; n < b->n_netns; n++)
-                for (unsigned j = 0; j < FAULTS_PER_NETNS; j++, i++) {
+                for (unsigned j = 0; j < b->per_netns; j++, i++) {
                         double t1 = now_ms();
 
                         if (call(b->client, "fault.recover", id_params(n, j), NULL) < 0)
@@ -559,16 +562,17 @@ static int run_bench(Bench *b) {
         row(b, "fault.recover, each", "ms", bench_stat(recover, b->n_faults),
             "exec `ip netns exec NS tc class del`, each", bench_stat(tc_del, TC_SAMPLES), NULL, -1);
 
-        note(b, "%u namespaces, one device each (veth), %d faults in each, every one selective (one /32 of "
+        note(b, "%u namespaces, one device each (veth), %u faults in each, every one selective (one /32 of "
                 "198.51.100.0/24 or 203.0.113.0/24) and 10m long: partition, 30%% loss (classifier) and 10mbit cap "
-                "in turn (%u, %u and %u of them)", b->n_netns, FAULTS_PER_NETNS, b->n_netns * 4, b->n_netns * 3,
-             b->n_netns * 3);
+                "in turn (%u, %u and %u of them)", b->n_netns, b->per_netns,
+             b->n_netns * ((b->per_netns + 2) / 3), b->n_netns * ((b->per_netns + 1) / 3),
+             b->n_netns * (b->per_netns / 3));
         note(b, "exec baseline: %d `ip netns exec NS tc class add dev D parent 1: classid 1:K htb rate 10mbit` "
                 "(and as many `tc class del`) over %u namespaces, posix_spawn()ed and waited for; the totals scale "
                 "that sample to %u; one exec per fault is a lower bound for an exec-based daemon",
              TC_SAMPLES, b->n_netns < TC_NETNS ? b->n_netns : TC_NETNS, b->n_faults);
-        note(b, "fault.apply each: the first fault of a namespace builds its tree (the p99), the other %d are warm",
-             FAULTS_PER_NETNS - 1);
+        note(b, "fault.apply each: the first fault of a namespace builds its tree (the p99), the other %u are warm",
+             b->per_netns - 1);
         note(b, "fault.list: %d calls over one connection, each reply parsed by cJSON in the client (%zu bytes "
                 "of JSON with %u faults); per call %.2f ms of the agent's CPU (schedstat) and %.2f ms of the "
                 "client's (CLOCK_THREAD_CPUTIME_ID); baseline fault.list with no fault, measured first",
@@ -590,7 +594,7 @@ finish:
         if (r < 0) {
                 /* Leave nothing behind for the next run: best effort, errors already printed. */
                 for (unsigned n = 0; n < b->n_netns; n++)
-                        for (unsigned j = 0; j < FAULTS_PER_NETNS; j++) {
+                        for (unsigned j = 0; j < b->per_netns; j++) {
                                 RpcError err = {};
                                 cJSON *res = NULL;
 
@@ -612,12 +616,13 @@ int main(int argc, char **argv) {
                 { "json", required_argument, NULL, 'j' },         { "quick", no_argument, NULL, 'q' },
                 { "idle-seconds", required_argument, NULL, 'i' }, { "setup-ms", required_argument, NULL, 'S' },
                 { "socket", required_argument, NULL, 's' },       { "agent-pid", required_argument, NULL, 'p' },
-                { "netns", required_argument, NULL, 'n' },        { "help", no_argument, NULL, 'h' },
+                { "netns", required_argument, NULL, 'n' },        { "faults-per-netns", required_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
                 {}
         };
         const char *json = NULL, *sock = NULL;
         char title[128];
-        Bench b = { .idle_seconds = IDLE_SECONDS };
+        Bench b = { .idle_seconds = IDLE_SECONDS, .per_netns = FAULTS_PER_NETNS };
         double setup_ms = NAN;
         bool quick = false, idle_set = false;
         int opt, r;
@@ -637,6 +642,13 @@ int main(int argc, char **argv) {
                                 return 2;
                         }
                         idle_set = true;
+                        break;
+                case 'f':
+                        b.per_netns = (unsigned) strtoul(optarg, NULL, 10);
+                        if (b.per_netns < 1 || b.per_netns > 64) {     /* the agent holds 64 on a device */
+                                fprintf(stderr, "--faults-per-netns: 1 to 64\n");
+                                return 2;
+                        }
                         break;
                 case 'S':
                         setup_ms = strtod(optarg, NULL);
@@ -677,7 +689,11 @@ int main(int argc, char **argv) {
                 if (!idle_set)
                         b.idle_seconds = IDLE_SECONDS_QUICK;
         }
-        b.n_faults = b.n_netns * FAULTS_PER_NETNS;
+        b.n_faults = b.n_netns * b.per_netns;
+        if (b.n_faults > FAULTS_MAX) {
+                fprintf(stderr, "at most %d faults in all (the agent holds 1024)\n", FAULTS_MAX);
+                return 2;
+        }
 
         if (rpc_client_connect(sock, &b.client) < 0) {
                 fprintf(stderr, "cannot connect to %s\n", sock);
