@@ -46,6 +46,7 @@ void registry_fault_free(Fault *f) {
                 return;
         fault_spec_done(&f->spec);
         free(f->cgroup_path);
+        free(f->devices);
         free(f);
 }
 

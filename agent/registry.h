@@ -66,7 +66,7 @@ struct Fault {
         unsigned cgroup_level;
         char *cgroup_path;
         ClassifierCidrSet cidr_set;     /* where the classifier keeps its CIDRs */
-        FaultDevice devices[2 * FAULT_DEVICES_MAX];   /* egress and/or ingress per link */
+        FaultDevice *devices;           /* egress and/or ingress per link: room for two per link placed on */
         size_t n_devices;
         Fault *next;
 };
