@@ -4,7 +4,7 @@
 # the disk, /tmp) holding 10 selective faults in each of 100 namespaces, 50 veth pairs with the faults on both ends.
 # tests/bench/bench-scale.c says what each row measures.
 #
-#   scale.sh [--json FILE] [--quick] [--idle-seconds N]   BUILD_DIR (or BUILD) locates the binaries (default: build)
+#   scale.sh [--json FILE] [--quick] [--idle-seconds N] [--faults-per-netns N]   BUILD_DIR (or BUILD) locates the binaries (default: build)
 #
 # About 40 s in all (setup ~2 s, two idle windows of 10 s), under 15 s with --quick (10 namespaces, 3 s windows),
 # on the 2-CPU build machine.
@@ -15,9 +15,9 @@ BENCH=$BUILD_DIR/tests/bench/bench-scale
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
         # One write: tests/bench/run reads this through `grep -q` under pipefail.
-        opts=$("$BENCH" --help | sed -n '/^  --json/p;/^  --quick/p;/^  --idle-seconds/p')
+        opts=$("$BENCH" --help | sed -n '/^  --json/p;/^  --quick/p;/^  --idle-seconds/p;/^  --faults-per-netns/p')
         cat <<EOT
-Usage: scale.sh [--json FILE] [--quick] [--idle-seconds N]
+Usage: scale.sh [--json FILE] [--quick] [--idle-seconds N] [--faults-per-netns N]
 $opts
 (makes the namespaces and starts an agent, then runs bench-scale with these options)
 EOT
