@@ -67,6 +67,8 @@ struct Fault {
         char *cgroup_path;
         ClassifierCidrSet cidr_set;     /* where the classifier keeps its CIDRs */
         FaultDevice *devices;           /* egress and/or ingress per link: room for two per link placed on */
+        char *target_json, *spec_json;  /* as fault.list shows them, printed once (they never change); NULL:
+                                         * built at each view */
         size_t n_devices;
         Fault *next;
 };
