@@ -435,7 +435,7 @@ static void help(void) {
                "  --json FILE        Also write the report contract's object (tests/bench/bench-report.h)\n"
                "  --quick            Only the first %d namespaces, idle CPU over %d s instead of %d s\n"
                "  --idle-seconds N   Idle CPU windows of 1 s (1 to %d)\n"
-               "  --faults-per-netns N  Faults in each namespace (default %d; at most %d in all)\n"
+               "  --faults-per-netns N  Faults in each namespace (default %d, at most 64; %d in all)\n"
                "  --setup-ms MS      How long the namespaces took to make, for a note\n"
                "  --socket PATH      The agent's socket\n"
                "  --agent-pid PID    The agent's process, for /proc/PID/{status,stat,task}\n"
