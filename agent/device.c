@@ -99,6 +99,11 @@ static size_t device_faults(Registry *r, Device *d, const Fault *skip, Fault **r
 int device_place(Registry *r, Fault *f, const Link *links, size_t n_links, RpcError *err) {
         const FaultSpec *spec = &f->spec;
 
+        /* Sized to the links, not to FAULT_DEVICES_MAX: that was 2 KiB a fault, most of its memory. Called once a
+         * fault. */
+        f->devices = calloc(n_links > 0 ? 2 * n_links : 1, sizeof(FaultDevice));
+        if (!f->devices)
+                return -ENOMEM;
         for (size_t i = 0; i < n_links; i++)
                 for (uint8_t dir = CLASSIFIER_DIR_EGRESS; dir <= CLASSIFIER_DIR_INGRESS; dir++) {
                         uint64_t used;

@@ -22,6 +22,9 @@ int registry_journal_note(Registry *r, const Fault *f);
 int registry_journal_write(Registry *r, const Fault *f);
 void registry_journal_drop(Registry *r, const Fault *f, bool forget_netns);
 
+/* Print once what fault.list shows of f that never changes (fault-view.c); what cannot be printed for want of
+ * memory is built at each view instead. */
+void fault_view_prepare(Fault *f);
 /* The fault's namespace died: keep what it looked like for a while, as state "ended" (fault-view.c). */
 void registry_fault_ended(Registry *r, const Fault *f, const char *reason);
 /* Forget ended faults past their time; the next such time (CLOCK_MONOTONIC), or INT64_MAX. */

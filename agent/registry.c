@@ -46,10 +46,15 @@ void registry_fault_free(Fault *f) {
                 return;
         fault_spec_done(&f->spec);
         free(f->cgroup_path);
+        free(f->devices);
+        free(f->target_json);
+        free(f->spec_json);
         free(f);
 }
 
 void registry_fault_link(Registry *r, Fault *f) {
+        /* Every live fault passes here, its target and spec final. */
+        fault_view_prepare(f);
         f->next = r->faults;
         r->faults = f;
         r->n_faults++;

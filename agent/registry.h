@@ -66,7 +66,9 @@ struct Fault {
         unsigned cgroup_level;
         char *cgroup_path;
         ClassifierCidrSet cidr_set;     /* where the classifier keeps its CIDRs */
-        FaultDevice devices[2 * FAULT_DEVICES_MAX];   /* egress and/or ingress per link */
+        FaultDevice *devices;           /* egress and/or ingress per link: room for two per link placed on */
+        char *target_json, *spec_json;  /* as fault.list shows them, printed once (they never change); NULL:
+                                         * built at each view */
         size_t n_devices;
         Fault *next;
 };
