@@ -62,6 +62,7 @@ extern char **environ;
 #define LEAD_NS (20 * 1000000ll)                /* probing starts this long before the deadline */
 #define WINDOW_NS (2000 * 1000000ll)            /* and gives up this long after it */
 #define GONE_WAIT_MS 2000                       /* after SIGCONT, how long the agent may take to drop the fault */
+#define LOST_DRAIN_US 5000
 #define PROBE_PORT 9
 #define PROBE_SIZE 256                          /* > the tbf's burst of 100 bytes */
 #define PROBE_MAGIC UINT32_C(0x636c6578)        /* "clex" */
@@ -101,14 +102,17 @@ typedef struct Bench {
 typedef struct Trial {
         double pass_ms;                         /* first probe through, minus the deadline; NAN: none */
         double teardown_ms;                     /* DEV's root deleted, minus the deadline; NAN: not seen */
-        unsigned early;                         /* probes sent before the deadline that came through */
+        unsigned early;                         /* 1: the first probe through was sent before the deadline */
         unsigned sent;
+        uint32_t first_seq;                     /* of the first probe through */
+        unsigned received_after;                /* probes through from first_seq on */
+        unsigned lost_after;                    /* probes lost after the first one through */
         int duration_ms;
 } Trial;
 
 typedef struct Tally {
         double *pass, *teardown;
-        unsigned n_pass, n_teardown, early, no_pass, sent;
+        unsigned n_pass, n_teardown, early, no_pass, sent, lost_after, trials_lost_after;
         unsigned listed_active, listed_gone;    /* what fault.list showed right after the expiry */
         char listed_state[32];
 } Tally;
@@ -309,16 +313,25 @@ static int mon_read(Bench *b) {
         return deleted;
 }
 
-/* Drains the receiver; returns the send time of the first of this run's probes in it, or INT64_MIN. */
-static int64_t rx_read(Bench *b) {
+/* Drains the receiver. Returns the send time of the first of this trial's probes in it, or INT64_MIN; t (if
+ * given) remembers the first one's sequence number and counts those from it on. */
+static int64_t rx_read(Bench *b, Trial *t) {
         int64_t first = INT64_MIN;
         char buf[PROBE_SIZE];
         Probe p;
 
         while (recv(b->rx_fd, buf, sizeof(buf), 0) >= (ssize_t) sizeof(p)) {
                 memcpy(&p, buf, sizeof(p));
-                if (p.magic == PROBE_MAGIC && p.nonce == b->nonce && first == INT64_MIN)
+                if (p.magic != PROBE_MAGIC || p.nonce != b->nonce)
+                        continue;
+                if (first == INT64_MIN)
                         first = p.sent_ns;
+                if (!t)
+                        continue;
+                if (t->received_after == 0)
+                        t->first_seq = p.seq;
+                if (p.seq >= t->first_seq)
+                        t->received_after++;
         }
         return first;
 }
@@ -363,7 +376,7 @@ static int probe_through(Bench *b, Mode mode, int64_t deadline, char *const del_
                 if (ppoll(pfd, 2, &(struct timespec) { .tv_nsec = wait }, NULL) < 0 && errno != EINTR)
                         return -errno;
                 if (pfd[0].revents & POLLIN) {
-                        sent = rx_read(b);
+                        sent = rx_read(b, t);
                         if (sent != INT64_MIN && sent < deadline && isnan(t->pass_ms))
                                 t->early++;
                         if (sent != INT64_MIN && isnan(t->pass_ms))
@@ -374,6 +387,11 @@ static int probe_through(Bench *b, Mode mode, int64_t deadline, char *const del_
                 if (!isnan(t->pass_ms) && (mode != MODE_AGENT || !isnan(t->teardown_ms)))
                         break;
         }
+        /* What is still in flight arrives within a few ms; then every probe from the first through on is counted. */
+        usleep(LOST_DRAIN_US);
+        (void) rx_read(b, t);
+        if (t->received_after)
+                t->lost_after = (b->seq - t->first_seq) - t->received_after;
         if (child) {
                 r = reap(child);
                 if (r != 0)
@@ -401,7 +419,7 @@ static int trial(Bench *b, Mode mode, Tally *y) {
         int r;
 
         b->nonce = (uint32_t) random();
-        (void) rx_read(b);
+        (void) rx_read(b, NULL);
         (void) mon_read(b);
 
         if (mode == MODE_EXEC) {
@@ -453,6 +471,8 @@ static int trial(Bench *b, Mode mode, Tally *y) {
 
         y->sent += t.sent;
         y->early += t.early;
+        y->lost_after += t.lost_after;
+        y->trials_lost_after += t.lost_after > 0;
         if (isnan(t.pass_ms))
                 y->no_pass++;
         else
@@ -618,9 +638,10 @@ int main(int argc, char **argv) {
                              "this loop posix_spawn()s `ip netns exec NS tc qdisc del dev DEV root` (what an "
                              "exec-based daemon does), without waiting for it.");
         for (int m = 0; m < _MODE_MAX; m++) {
-                snprintf(note, sizeof(note), "%s: %u trials, %u probes sent, %u probes through before the deadline, "
-                         "%u trials with no probe through within 2 s", mode_name[m], b.trials, y[m].sent, y[m].early,
-                         y[m].no_pass);
+                snprintf(note, sizeof(note), "%s: %u trials, %u probes sent, %u trials whose first probe through was sent before the deadline, "
+                         "%u trials with no probe through within 2 s, %u probes lost after the first one through "
+                         "(in %u trials)", mode_name[m], b.trials, y[m].sent, y[m].early, y[m].no_pass,
+                         y[m].lost_after, y[m].trials_lost_after);
                 bench_report_note(o, note);
                 printf("- %s\n", note);
         }
