@@ -647,10 +647,11 @@ int main(int argc, char **argv) {
         }
         snprintf(note, sizeof(note),
                  "fault.list right after the first probe passed (agent running, after its RTM_DELQDISC): listed "
-                 "%u times, gone %u times; right after SIGCONT of a stopped agent: listed %u times (state "
-                 "\"%s\", expires_at in the past), gone %u times.",
+                 "%u times, gone %u times; right after SIGCONT of a stopped agent: listed %u times%s%s%s, gone %u "
+                 "times.",
                  y[MODE_AGENT].listed_active, y[MODE_AGENT].listed_gone, y[MODE_STOPPED].listed_active,
-                 y[MODE_STOPPED].listed_state[0] ? y[MODE_STOPPED].listed_state : "-", y[MODE_STOPPED].listed_gone);
+                 y[MODE_STOPPED].listed_active ? " (state \"" : "", y[MODE_STOPPED].listed_state,
+                 y[MODE_STOPPED].listed_active ? "\", expires_at in the past)" : "", y[MODE_STOPPED].listed_gone);
         bench_report_note(o, note);
         printf("- %s\n", note);
         snprintf(note, sizeof(note), "run time %.1f s", (now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
