@@ -65,6 +65,7 @@ extern char **environ;
 #define WINDOW_NS (2000 * 1000000ll)            /* and gives up this long after it */
 #define GONE_WAIT_MS 2000                       /* after SIGCONT, how long the agent may take to drop the fault */
 #define LOST_DRAIN_US 5000
+#define TRIAL_PROBES_MAX ((LEAD_NS + WINDOW_NS) / 50000 + 2)      /* at the shortest interval, 50 us */
 #define PROBE_PORT 9
 #define PROBE_SIZE 256                          /* > the tbf's burst of 100 bytes */
 #define PROBE_MAGIC UINT32_C(0x636c6578)        /* "clex" */
@@ -102,12 +103,15 @@ typedef struct Bench {
         int tx_fd, rx_fd;
         struct mnl_socket *mon;
         unsigned ifindex;
-        uint32_t nonce, seq;
+        uint32_t nonce, seq, seq0;              /* seq0: the trial's first */
+        int64_t *sent_ns;                       /* by seq - seq0: when each probe of the trial went out */
+        bool *got;                              /* by seq - seq0: whether it arrived */
 } Bench;
 
 typedef struct Trial {
         double pass_ms;                         /* first probe through, minus the deadline; NAN: none */
         double teardown_ms;                     /* DEV's root deleted, minus the deadline; NAN: not seen */
+        int64_t teardown_ns;                    /* when, CLOCK_REALTIME */
         unsigned early;                         /* 1: the first probe through was sent before the deadline */
         unsigned sent;
         uint32_t first_seq;                     /* of the first probe through */
@@ -119,6 +123,7 @@ typedef struct Trial {
 typedef struct Tally {
         double *pass, *teardown;
         unsigned n_pass, n_teardown, early, no_pass, sent, lost_after, trials_lost_after;
+        double lost_min_ms, lost_max_ms;        /* send times of those lost after the first through, - RTM_DELQDISC */
         unsigned listed_active, listed_gone;    /* what fault.list showed right after the expiry */
         char listed_state[32];
 } Tally;
@@ -338,6 +343,8 @@ static int64_t rx_read(Bench *b, Trial *t) {
                         t->first_seq = p.seq;
                 if (p.seq >= t->first_seq)
                         t->received_after++;
+                if (p.seq - b->seq0 < TRIAL_PROBES_MAX)
+                        b->got[p.seq - b->seq0] = true;
         }
         return first;
 }
@@ -345,6 +352,11 @@ static int64_t rx_read(Bench *b, Trial *t) {
 static void tx_probe(Bench *b) {
         char buf[PROBE_SIZE] = {};
         Probe p = { .magic = PROBE_MAGIC, .nonce = b->nonce, .seq = b->seq++, .sent_ns = now_ns(CLOCK_REALTIME) };
+
+        if (p.seq - b->seq0 < TRIAL_PROBES_MAX) {
+                b->sent_ns[p.seq - b->seq0] = p.sent_ns;
+                b->got[p.seq - b->seq0] = false;
+        }
 
         memcpy(buf, &p, sizeof(p));
         (void) send(b->tx_fd, buf, sizeof(buf), 0);     /* a full queue is one probe less, not an error */
@@ -358,6 +370,7 @@ static int probe_through(Bench *b, Mode mode, int64_t deadline, char *const del_
         int r = 0;
 
         sleep_until(CLOCK_REALTIME, deadline - LEAD_NS);
+        b->seq0 = b->seq;
         next = now_ns(CLOCK_MONOTONIC);
         while ((now = now_ns(CLOCK_REALTIME)) < end) {
                 struct pollfd pfd[2] = { { .fd = b->rx_fd, .events = POLLIN },
@@ -389,7 +402,10 @@ static int probe_through(Bench *b, Mode mode, int64_t deadline, char *const del_
                                 t->pass_ms = (sent - deadline) / 1e6;
                 }
                 if ((pfd[1].revents & POLLIN) && mon_read(b) && isnan(t->teardown_ms))
-                        t->teardown_ms = (now_ns(CLOCK_REALTIME) - deadline) / 1e6;
+                {
+                        t->teardown_ns = now_ns(CLOCK_REALTIME);
+                        t->teardown_ms = (t->teardown_ns - deadline) / 1e6;
+                }
                 if (!isnan(t->pass_ms) && (mode != MODE_AGENT || !isnan(t->teardown_ms)))
                         break;
         }
@@ -491,6 +507,19 @@ static int trial(Bench *b, Mode mode, Tally *y) {
         y->early += t.early;
         y->lost_after += t.lost_after;
         y->trials_lost_after += t.lost_after > 0;
+        /* Where the losses after the first probe through sit, against the root's deletion. */
+        if (t.lost_after && !isnan(t.teardown_ms))
+                for (uint32_t s = t.first_seq; s != b->seq; s++) {
+                        double at;
+
+                        if (s - b->seq0 >= TRIAL_PROBES_MAX || b->got[s - b->seq0])
+                                continue;
+                        at = (b->sent_ns[s - b->seq0] - t.teardown_ns) / 1e6;
+                        if (isnan(y->lost_min_ms) || at < y->lost_min_ms)
+                                y->lost_min_ms = at;
+                        if (isnan(y->lost_max_ms) || at > y->lost_max_ms)
+                                y->lost_max_ms = at;
+                }
         if (isnan(t.pass_ms))
                 y->no_pass++;
         else
@@ -600,9 +629,14 @@ int main(int argc, char **argv) {
         for (int m = 0; m < _MODE_MAX; m++) {
                 y[m].pass = calloc(b.trials, sizeof(double));
                 y[m].teardown = calloc(b.trials, sizeof(double));
+                y[m].lost_min_ms = y[m].lost_max_ms = NAN;
                 if (!y[m].pass || !y[m].teardown)
                         return 1;
         }
+        b.sent_ns = calloc(TRIAL_PROBES_MAX, sizeof(int64_t));
+        b.got = calloc(TRIAL_PROBES_MAX, sizeof(bool));
+        if (!b.sent_ns || !b.got)
+                return 1;
         srandom((unsigned) now_ns(CLOCK_REALTIME) ^ (unsigned) getpid());
 
         t0 = now_ns(CLOCK_MONOTONIC);
@@ -663,10 +697,15 @@ int main(int argc, char **argv) {
                              "this loop posix_spawn()s `ip netns exec NS tc qdisc del dev DEV root` (what an "
                              "exec-based daemon does), without waiting for it.");
         for (int m = 0; m < _MODE_MAX; m++) {
-                snprintf(note, sizeof(note), "%s: %u trials, %u probes sent, %u trials whose first probe through was sent before the deadline, "
-                         "%u trials with no probe through within 2 s, %u probes lost after the first one through "
-                         "(in %u trials)", mode_name[m], b.trials, y[m].sent, y[m].early, y[m].no_pass,
-                         y[m].lost_after, y[m].trials_lost_after);
+                int k = snprintf(note, sizeof(note),
+                                 "%s: %u trials, %u probes sent, %u trials whose first probe through was sent "
+                                 "before the deadline, %u trials with no probe through within 2 s, %u probes lost "
+                                 "after the first one through (in %u trials)", mode_name[m], b.trials, y[m].sent,
+                                 y[m].early, y[m].no_pass, y[m].lost_after, y[m].trials_lost_after);
+
+                if (!isnan(y[m].lost_min_ms) && k > 0 && (size_t) k < sizeof(note))
+                        snprintf(note + k, sizeof(note) - k, ", sent %.3f..%.3f ms from the RTM_DELQDISC's arrival",
+                                 y[m].lost_min_ms, y[m].lost_max_ms);
                 bench_report_note(o, note);
                 printf("- %s\n", note);
         }
