@@ -8,7 +8,7 @@
  * one-way UDP probe stream goes from NAME (a socket opened there) over DEV to ADDR, received by a socket opened in
  * the peer namespace, one probe every --interval-us (default 500 us, the resolution of every figure). Each
  * trial partitions ADDR/32 for a random 300..700 ms and starts probing 20 ms before the deadline. Its lateness is
- * the send time (CLOCK_REALTIME) of the first probe that arrives, minus the deadline. Three kinds of trial,
+ * the send time (CLOCK_REALTIME) of the first probe that arrives, minus the deadline. Four kinds of trial,
  * interleaved:
  *  - agent: fault.apply of the partition; the deadline is the expires_at it answers (RFC 3339, whole
  *    milliseconds, rounded down: up to 1 ms of the figure is that rounding). Also timed: the RTM_DELQDISC of

@@ -6,7 +6,7 @@
 #
 #   expiry-host.sh [--json FILE] [--quick] [--trials N] [--interval-us US]   BUILD_DIR (or BUILD) locates the binaries
 #
-# About 90 s at the default 50 trials of each kind, under 20 s with --quick (10), on the 2-CPU build machine.
+# About 100 s at the default 50 trials of each kind, about 20 s with --quick (10), on the 2-CPU build machine.
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
 BUILD_DIR=${BUILD_DIR:-${BUILD:-$here/../../build}}
