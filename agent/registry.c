@@ -522,6 +522,15 @@ void registry_expire(Registry *r) {
         registry_timer_arm(r);
 }
 
+bool registry_expiry_due(const Registry *r) {
+        int64_t now = now_ns(CLOCK_MONOTONIC);
+
+        for (const Fault *f = r->faults; f; f = f->next)
+                if (f->deadline_ns <= now && f->retry_ns <= now)
+                        return true;
+        return false;
+}
+
 void registry_netns_deleted(Registry *r, int32_t nsid) {
         Fault *f;
 

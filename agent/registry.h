@@ -109,6 +109,8 @@ int registry_get(Registry *r, const char *id, Fault **ret, RpcError *err);
 
 /* Recover whatever has passed its deadline, and re-arm the timer. Called from the timerfd. */
 void registry_expire(Registry *r);
+/* Whether a fault has passed its deadline (and is not waiting to retry its removal). */
+bool registry_expiry_due(const Registry *r);
 /* The namespace with this nsid was destroyed: drop its faults (their kernel state went with it). */
 void registry_netns_deleted(Registry *r, int32_t nsid);
 

@@ -200,6 +200,13 @@ const AgentMethod agent_methods[] = {
 int agent_dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, RpcError *err) {
         Agent *a = userdata;
 
+        /* The timerfd's wake-up may still be queued behind this request (the same epoll batch, a loop busy with
+         * other clients, an agent just resumed from SIGSTOP): answer as of now, never with a fault past its
+         * deadline shown active (the classifier already ignores it). bench-expiry measured 29 of 50 such answers
+         * right after a SIGCONT. */
+        if (registry_expiry_due(&a->registry))
+                registry_expire(&a->registry);
+
         for (const AgentMethod *m = agent_methods; m->name; m++) {
                 int k;
 
