@@ -4,6 +4,7 @@
  *
  *   udpprobe echo  --bind ADDR:PORT [--count-limit N] [--timeout S]
  *   udpprobe probe --to ADDR:PORT [--count N] [--interval MS] [--timeout MS] [--size BYTES] [--tos N] [--json]
+ *                  [--rtts]
  *
  * ADDR is numeric IPv4 or bracketed IPv6 ("192.0.2.1:7", "[2001:db8::1]:7").
  *
@@ -18,6 +19,9 @@
  *
  * Loss runs: "loss_runs" is the number of maximal runs of consecutive lost sequence numbers, and
  * "longest_loss_run" the longest; lost / loss_runs is the mean run, about 1 / (1 - loss) for independent loss.
+ *
+ * --rtts (with --json) adds "rtt_ms": every probe's round trip in sequence order, null for a lost one, so that a
+ * caller can compute what the summary does not give.
  *
  * Exit status: 0 on success (loss is reported, not an error), 1 on a socket error, 2 on a usage error.
  * Only libc and libm: CI images build it without the project's libraries.
@@ -76,7 +80,7 @@ static int usage(void) {
         fprintf(stderr,
                 "usage: udpprobe echo  --bind ADDR:PORT [--count-limit N] [--timeout S (default 60)]\n"
                 "       udpprobe probe --to ADDR:PORT [--count N (100)] [--interval MS (10)]\n"
-                "                      [--timeout MS (1000)] [--size BYTES (64)] [--tos N (0)] [--json]\n");
+                "                      [--timeout MS (1000)] [--size BYTES (64)] [--tos N (0)] [--json [--rtts]]\n");
         return 2;
 }
 
@@ -247,7 +251,18 @@ static void probe_account(struct probe_run *run, const char *buf, ssize_t n, int
 }
 
 /* sorted: scratch room for run->count values. The standard deviation is the sample one (n - 1). */
-static void probe_report(const struct probe_run *run, double *sorted, bool json) {
+static void probe_report_rtts(const struct probe_run *run) {
+        printf(",\"rtt_ms\":[");
+        for (uint32_t i = 0; i < run->count; i++) {
+                if (run->replies[i])
+                        printf("%s%.3f", i ? "," : "", run->rtt_ms[i]);
+                else
+                        printf("%snull", i ? "," : "");
+        }
+        printf("]");
+}
+
+static void probe_report(const struct probe_run *run, double *sorted, bool json, bool rtts) {
         double mean = 0, var = 0;
         size_t n = 0;
         uint64_t runs = 0, longest = 0, current = 0;
@@ -277,6 +292,8 @@ static void probe_report(const struct probe_run *run, double *sorted, bool json)
                        run->duplicates, run->reordered);
 
         if (n == 0) {
+                if (json && rtts)
+                        probe_report_rtts(run);
                 if (json)
                         printf(",\"min_ms\":null,\"median_ms\":null,\"p90_ms\":null,\"p99_ms\":null"
                                ",\"max_ms\":null,\"mean_ms\":null,\"stddev_ms\":null}\n");
@@ -293,6 +310,8 @@ static void probe_report(const struct probe_run *run, double *sorted, bool json)
                 var += (sorted[i] - mean) * (sorted[i] - mean);
         var = n > 1 ? var / (double) (n - 1) : 0;
 
+        if (json && rtts)
+                probe_report_rtts(run);
         if (json)
                 printf(",\"min_ms\":%.3f,\"median_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f"
                        ",\"max_ms\":%.3f,\"mean_ms\":%.3f,\"stddev_ms\":%.3f}\n",
@@ -308,7 +327,7 @@ static int run_probe(int argc, char **argv) {
         struct sockaddr_storage addr;
         socklen_t addr_len = 0;
         unsigned long long count = 100, interval_ms = 10, timeout_ms = 1000, size = 64, tos = 0;
-        bool json = false;
+        bool json = false, rtts = false;
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         _cleanup_free_ uint8_t *replies = NULL;
@@ -323,6 +342,11 @@ static int run_probe(int argc, char **argv) {
 
                 if (strcmp(arg, "--json") == 0) {
                         json = true;
+                        i++;
+                        continue;
+                }
+                if (strcmp(arg, "--rtts") == 0) {
+                        rtts = true;
                         i++;
                         continue;
                 }
@@ -443,7 +467,7 @@ static int run_probe(int argc, char **argv) {
                 }
         }
 
-        probe_report(&run, sorted, json);
+        probe_report(&run, sorted, json, rtts);
         return fflush(stdout) == 0 ? 0 : 1;
 }
 
