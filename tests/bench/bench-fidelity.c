@@ -70,7 +70,7 @@ typedef struct Probe {
 
 static void probe_done(Probe *p) {
         free(p->rtt);
-        p->rtt = NULL;
+        *p = (Probe) {};
 }
 
 /* Median and p99 of rtt - offset (bench_stat(): nearest rank). */
