@@ -85,6 +85,13 @@ typedef struct NetemSlot {
 /* The kernel stores jitter as s64 ns but clamps the distribution math to INT_MAX ns (sch_netem.c tabledist()). */
 #define NETEM_JITTER_MAX_NS ((int64_t) INT32_MAX)
 #define NETEM_LIMIT_DEFAULT 1000u
+/* The limit chaoslet sizes when a fault gives none (netem_params_kernel()): NETEM_LIMIT_PPS over the longest delay,
+ * at most NETEM_LIMIT_MAX packets (1 s of it; about 120 MB of small datagrams if all of it is ever queued). */
+#define NETEM_LIMIT_PPS 100000u
+#define NETEM_LIMIT_MAX 100000u
+#define NETEM_LIMIT_FRAME_BYTES 1500u
+/* 100 Gbit/s in bytes per second: the rate of chaoslet's htb classes (netem/tree.c), so it shapes nothing more. */
+#define NETEM_ORDER_RATE_BPS (100ull * 1000 * 1000 * 1000 / 8)
 
 typedef struct NetemParams {
         uint32_t set;           /* NETEM_HAS_* */

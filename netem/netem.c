@@ -43,6 +43,44 @@ static bool has(const NetemParams *p, uint32_t flag) {
         return p->set & flag;
 }
 
+/* The longest delay netem draws: latency + jitter for uniform; the iproute2 tables reach about 4 jitters
+ * (NETEM_DIST_SCALE fixed point, |t| < 4 * 8192 for normal). */
+static int64_t delay_max_ns(const NetemParams *p) {
+        int64_t latency = has(p, NETEM_HAS_LATENCY) ? p->latency_ns : 0;
+        int64_t jitter = has(p, NETEM_HAS_JITTER) ? p->jitter_ns : 0;
+
+        if (has(p, NETEM_HAS_DISTRIBUTION) && p->distribution != NETEM_DIST_UNIFORM)
+                jitter *= 4;
+        return latency > 0 ? latency + jitter : jitter;
+}
+
+static uint32_t limit_for(const NetemParams *p) {
+        uint64_t pps = NETEM_LIMIT_PPS;
+        double packets;
+
+        /* With a rate, netem's queue is also the rate's: size it for that rate, not for a faster link. */
+        if (has(p, NETEM_HAS_RATE) && p->rate_Bps / NETEM_LIMIT_FRAME_BYTES < pps)
+                pps = p->rate_Bps / NETEM_LIMIT_FRAME_BYTES;
+        packets = ceil((double) delay_max_ns(p) / 1e9 * (double) pps);
+        if (packets <= NETEM_LIMIT_DEFAULT)
+                return NETEM_LIMIT_DEFAULT;
+        return packets >= NETEM_LIMIT_MAX ? NETEM_LIMIT_MAX : (uint32_t) packets;
+}
+
+NetemParams netem_params_kernel(const NetemParams *p) {
+        NetemParams k = *p;
+
+        if (has(p, NETEM_HAS_JITTER) && p->jitter_ns > 0 && !has(p, NETEM_HAS_RATE)) {
+                k.set |= NETEM_HAS_RATE;
+                k.rate_Bps = NETEM_ORDER_RATE_BPS;
+        }
+        if (!has(p, NETEM_HAS_LIMIT)) {
+                k.set |= NETEM_HAS_LIMIT;
+                k.limit = limit_for(p);
+        }
+        return k;
+}
+
 static bool put(struct nlmsghdr *nlh, size_t buf_size, uint16_t type, size_t len, const void *data) {
         return len <= UINT16_MAX && mnl_attr_put_check(nlh, buf_size, type, len, data);
 }

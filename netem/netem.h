@@ -13,6 +13,15 @@ struct nlmsghdr;
  * LATENCY64/JITTER64. Returns 0, or -EMSGSIZE when the message buffer is too small. */
 int netem_fill_options(struct nlmsghdr *nlh, size_t buf_size, const NetemParams *p);
 
+/* What chaoslet asks of sch_netem for a fault, beyond what the fault says (docs/kernel-layout.md, "netem's order
+ * and queue"):
+ *  - jitter without a rate of its own gets NETEM_ORDER_RATE_BPS, far above any link: with a rate, netem_enqueue()
+ *    never schedules a packet before the one queued last, so jitter varies the delay without reordering the flow
+ *    (without one, tfifo sorts by each packet's own time to send). An explicit reorder still reorders.
+ *  - no limit of its own: room for NETEM_LIMIT_PPS (or the fault's rate in full-size frames, when lower) over the
+ *    longest delay it draws, between the kernel's default NETEM_LIMIT_DEFAULT and NETEM_LIMIT_MAX. */
+NetemParams netem_params_kernel(const NetemParams *p);
+
 /* Convert 0..100 percent to netem's 0..UINT32_MAX probability, rounding as tc does. */
 uint32_t netem_percent_to_prob(double percent);
 

@@ -21,6 +21,9 @@
 #define TREE_CLASS_QUANTUM 200000u
 #define TREE_DIRECT_QLEN 1000u
 
+/* The rate that keeps jittered netem in order is the classes' own, so it adds no cap of its own. */
+_Static_assert(NETEM_ORDER_RATE_BPS == TREE_CLASS_RATE_BPS, "netem's ordering rate is the class rate");
+
 /* A whole tree is one batch: root, filter, and a class, its leaf and the leaf's child per fault (rtnl.h). */
 _Static_assert(2 + TREE_CLASS_MESSAGES_MAX * TREE_CLASSES_MAX <= RTNL_BATCH_MAX,
                "a full tree must fit in one netlink batch");
@@ -65,6 +68,7 @@ int tree_queue_filter_replace(Rtnl *r, int ifindex, uint16_t device_key, int pro
 
 static int queue_qdisc(Rtnl *r, int ifindex, uint32_t parent, uint32_t handle, const TreeClass *what, bool netem) {
         struct nlmsghdr *nlh;
+        NetemParams kernel;
 
         nlh = rtnl_tc_message(r, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, parent, handle, 0);
         if (!nlh)
@@ -72,7 +76,9 @@ static int queue_qdisc(Rtnl *r, int ifindex, uint32_t parent, uint32_t handle, c
         if (!netem)
                 return tbf_fill_options(nlh, rtnl_message_room(r, nlh), what->bandwidth);
         mnl_attr_put_strz(nlh, TCA_KIND, "netem");
-        return netem_fill_options(nlh, rtnl_message_room(r, nlh), what->netem);
+        /* Jitter that keeps the flow's order, and a queue that holds the delay (netem_params_kernel()). */
+        kernel = netem_params_kernel(what->netem);
+        return netem_fill_options(nlh, rtnl_message_room(r, nlh), &kernel);
 }
 
 /* With both, netem is the leaf and tbf its child (netem's one class, :1): netem delays, then tbf shapes into its

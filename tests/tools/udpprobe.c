@@ -2,8 +2,9 @@
 /*
  * udpprobe: a UDP echo server and round-trip prober for the host and kernel test suites.
  *
- *   udpprobe echo  --bind ADDR:PORT [--count-limit N] [--timeout S]
+ *   udpprobe echo  --bind ADDR:PORT [--count-limit N] [--timeout S] [--buffer BYTES]
  *   udpprobe probe --to ADDR:PORT [--count N] [--interval MS] [--timeout MS] [--size BYTES] [--tos N] [--json]
+ *                  [--rtts] [--buffer BYTES]
  *
  * ADDR is numeric IPv4 or bracketed IPv6 ("192.0.2.1:7", "[2001:db8::1]:7").
  *
@@ -18,6 +19,13 @@
  *
  * Loss runs: "loss_runs" is the number of maximal runs of consecutive lost sequence numbers, and
  * "longest_loss_run" the longest; lost / loss_runs is the mean run, about 1 / (1 - loss) for independent loss.
+ *
+ * --buffer sets the socket's send and receive buffers (SO_SNDBUFFORCE and SO_RCVBUFFORCE as root, else up to the
+ * sysctl maxima), so that a burst of probes after a scheduling stall (the schedule catches up at once) is not lost
+ * in the sockets themselves.
+ *
+ * --rtts (with --json) adds "rtt_ms": every probe's round trip in sequence order, null for a lost one, so that a
+ * caller can compute what the summary does not give.
  *
  * Exit status: 0 on success (loss is reported, not an error), 1 on a socket error, 2 on a usage error.
  * Only libc and libm: CI images build it without the project's libraries.
@@ -75,8 +83,10 @@ _Static_assert(sizeof(struct probe_header) == PROBE_HEADER_SIZE, "probe header l
 static int usage(void) {
         fprintf(stderr,
                 "usage: udpprobe echo  --bind ADDR:PORT [--count-limit N] [--timeout S (default 60)]\n"
+                "                      [--buffer BYTES]\n"
                 "       udpprobe probe --to ADDR:PORT [--count N (100)] [--interval MS (10)]\n"
-                "                      [--timeout MS (1000)] [--size BYTES (64)] [--tos N (0)] [--json]\n");
+                "                      [--timeout MS (1000)] [--size BYTES (64)] [--tos N (0)] [--json [--rtts]]\n"
+                "                      [--buffer BYTES]\n");
         return 2;
 }
 
@@ -108,10 +118,27 @@ static ssize_t recv_with_tos(int fd, char *buf, size_t size, struct sockaddr_sto
         return n;
 }
 
+#define SOCKET_BUFFER_MAX (256u << 20)
+
+/* Both buffers of fd to bytes; the FORCE options pass the sysctl maxima, and need CAP_NET_ADMIN. */
+static int set_buffers(int fd, unsigned long long bytes) {
+        int v = (int) bytes;
+
+        if (bytes == 0)
+                return 0;
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) < 0)
+                return -errno;
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0)
+                return -errno;
+        return 0;
+}
+
 static int run_echo(int argc, char **argv) {
         struct sockaddr_storage addr;
         socklen_t addr_len = 0;
-        unsigned long long count_limit = 0, timeout_s = 60;
+        unsigned long long count_limit = 0, timeout_s = 60, buffer = 0;
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         unsigned long long echoed = 0;
@@ -125,6 +152,9 @@ static int run_echo(int argc, char **argv) {
                                 fprintf(stderr, "udpprobe: invalid --bind '%s'\n", val);
                                 return 2;
                         }
+                } else if (strcmp(arg, "--buffer") == 0 && val) {
+                        if (parse_uint(val, SOCKET_BUFFER_MAX, &buffer) < 0)
+                                return usage();
                 } else if (strcmp(arg, "--count-limit") == 0 && val) {
                         if (parse_uint(val, UINT64_MAX, &count_limit) < 0)
                                 return usage();
@@ -144,6 +174,10 @@ static int run_echo(int argc, char **argv) {
         fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
                 fprintf(stderr, "udpprobe: socket: %m\n");
+                return 1;
+        }
+        if (set_buffers(fd, buffer) < 0) {
+                fprintf(stderr, "udpprobe: --buffer: %m\n");
                 return 1;
         }
         if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int) { 1 }, sizeof(int)) < 0 ||
@@ -247,7 +281,18 @@ static void probe_account(struct probe_run *run, const char *buf, ssize_t n, int
 }
 
 /* sorted: scratch room for run->count values. The standard deviation is the sample one (n - 1). */
-static void probe_report(const struct probe_run *run, double *sorted, bool json) {
+static void probe_report_rtts(const struct probe_run *run) {
+        printf(",\"rtt_ms\":[");
+        for (uint32_t i = 0; i < run->count; i++) {
+                if (run->replies[i])
+                        printf("%s%.3f", i ? "," : "", run->rtt_ms[i]);
+                else
+                        printf("%snull", i ? "," : "");
+        }
+        printf("]");
+}
+
+static void probe_report(const struct probe_run *run, double *sorted, bool json, bool rtts) {
         double mean = 0, var = 0;
         size_t n = 0;
         uint64_t runs = 0, longest = 0, current = 0;
@@ -277,6 +322,8 @@ static void probe_report(const struct probe_run *run, double *sorted, bool json)
                        run->duplicates, run->reordered);
 
         if (n == 0) {
+                if (json && rtts)
+                        probe_report_rtts(run);
                 if (json)
                         printf(",\"min_ms\":null,\"median_ms\":null,\"p90_ms\":null,\"p99_ms\":null"
                                ",\"max_ms\":null,\"mean_ms\":null,\"stddev_ms\":null}\n");
@@ -293,6 +340,8 @@ static void probe_report(const struct probe_run *run, double *sorted, bool json)
                 var += (sorted[i] - mean) * (sorted[i] - mean);
         var = n > 1 ? var / (double) (n - 1) : 0;
 
+        if (json && rtts)
+                probe_report_rtts(run);
         if (json)
                 printf(",\"min_ms\":%.3f,\"median_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f"
                        ",\"max_ms\":%.3f,\"mean_ms\":%.3f,\"stddev_ms\":%.3f}\n",
@@ -307,8 +356,8 @@ static void probe_report(const struct probe_run *run, double *sorted, bool json)
 static int run_probe(int argc, char **argv) {
         struct sockaddr_storage addr;
         socklen_t addr_len = 0;
-        unsigned long long count = 100, interval_ms = 10, timeout_ms = 1000, size = 64, tos = 0;
-        bool json = false;
+        unsigned long long count = 100, interval_ms = 10, timeout_ms = 1000, size = 64, tos = 0, buffer = 0;
+        bool json = false, rtts = false;
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         _cleanup_free_ uint8_t *replies = NULL;
@@ -323,6 +372,11 @@ static int run_probe(int argc, char **argv) {
 
                 if (strcmp(arg, "--json") == 0) {
                         json = true;
+                        i++;
+                        continue;
+                }
+                if (strcmp(arg, "--rtts") == 0) {
+                        rtts = true;
                         i++;
                         continue;
                 }
@@ -341,6 +395,8 @@ static int run_probe(int argc, char **argv) {
                         r = parse_uint(val, PROBE_TIMEOUT_MS_MAX, &timeout_ms);
                 else if (strcmp(arg, "--size") == 0)
                         r = parse_uint(val, PROBE_SIZE_MAX, &size);
+                else if (strcmp(arg, "--buffer") == 0)
+                        r = parse_uint(val, SOCKET_BUFFER_MAX, &buffer);
                 else if (strcmp(arg, "--tos") == 0)
                         r = parse_uint(val, 255, &tos);
                 else
@@ -366,6 +422,10 @@ static int run_probe(int argc, char **argv) {
         fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) {
                 fprintf(stderr, "udpprobe: socket: %m\n");
+                return 1;
+        }
+        if (set_buffers(fd, buffer) < 0) {
+                fprintf(stderr, "udpprobe: --buffer: %m\n");
                 return 1;
         }
         if (tos && (addr.ss_family == AF_INET6
@@ -443,7 +503,7 @@ static int run_probe(int argc, char **argv) {
                 }
         }
 
-        probe_report(&run, sorted, json);
+        probe_report(&run, sorted, json, rtts);
         return fflush(stdout) == 0 ? 0 : 1;
 }
 

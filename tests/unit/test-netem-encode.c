@@ -410,6 +410,48 @@ static void test_percent(void) {
         CHECK_EQ_INT(netem_percent_to_prob(NAN), 0);
 }
 
+/* netem_params_kernel(): what chaoslet adds to a fault's netem (docs/kernel-layout.md). */
+static void test_kernel_params(void) {
+        NetemParams k;
+
+        /* Jitter alone: an order-keeping rate, and a limit for 100 kpps over 60 ms. */
+        k = netem_params_kernel(&(NetemParams) { .set = NETEM_HAS_LATENCY | NETEM_HAS_JITTER,
+                                                 .latency_ns = 50 * MS, .jitter_ns = 10 * MS });
+        CHECK(k.set & NETEM_HAS_RATE);
+        CHECK_EQ_INT(k.rate_Bps, NETEM_ORDER_RATE_BPS);
+        CHECK_EQ_INT(k.limit, 6000);
+        CHECK_EQ_INT(k.latency_ns, 50 * MS);
+
+        /* The fault's own rate and limit stay; no jitter, no rate. */
+        k = netem_params_kernel(&(NetemParams) { .set = NETEM_HAS_LATENCY | NETEM_HAS_JITTER | NETEM_HAS_RATE |
+                                                        NETEM_HAS_LIMIT,
+                                                 .latency_ns = 50 * MS, .jitter_ns = 10 * MS, .rate_Bps = 1000,
+                                                 .limit = 7 });
+        CHECK_EQ_INT(k.rate_Bps, 1000);
+        CHECK_EQ_INT(k.limit, 7);
+        k = netem_params_kernel(&(NetemParams) { .set = NETEM_HAS_LATENCY, .latency_ns = 1000 * MS });
+        CHECK(!(k.set & NETEM_HAS_RATE));
+        CHECK_EQ_INT(k.limit, NETEM_LIMIT_MAX);        /* 1 s at 100 kpps */
+        k = netem_params_kernel(&(NetemParams) { .set = NETEM_HAS_LATENCY, .latency_ns = 5 * MS });
+        CHECK_EQ_INT(k.limit, NETEM_LIMIT_DEFAULT);    /* never below the kernel's default */
+        k = netem_params_kernel(&(NetemParams) { .set = NETEM_HAS_LOSS, .loss = 5 });
+        CHECK_EQ_INT(k.limit, NETEM_LIMIT_DEFAULT);
+        CHECK(!(k.set & NETEM_HAS_RATE));
+
+        /* A table reaches about 4 jitters: 20 + 4 x 10 ms at 100 kpps. */
+        k = netem_params_kernel(&(NetemParams) { .set = NETEM_HAS_LATENCY | NETEM_HAS_JITTER |
+                                                        NETEM_HAS_DISTRIBUTION,
+                                                 .latency_ns = 20 * MS, .jitter_ns = 10 * MS,
+                                                 .distribution = NETEM_DIST_NORMAL });
+        CHECK_EQ_INT(k.limit, 6000);
+
+        /* With a slow rate of its own, the queue is the rate's: 1 Mbit/s is 83 full frames a second. */
+        k = netem_params_kernel(&(NetemParams) { .set = NETEM_HAS_LATENCY | NETEM_HAS_RATE,
+                                                 .latency_ns = 5000 * MS, .rate_Bps = 1000000 / 8 });
+        CHECK_EQ_INT(k.limit, NETEM_LIMIT_DEFAULT);
+        printf("ok netem_params_kernel\n");
+}
+
 static void test_dist_names(void) {
         for (NetemDist d = 0; d < _NETEM_DIST_MAX; d++)
                 CHECK_EQ_INT(netem_dist_from_string(netem_dist_to_string(d)), d);
@@ -456,6 +498,7 @@ int main(void) {
                 test_case(&cases[i]);
         test_emsgsize();
         test_percent();
+        test_kernel_params();
         test_dist_names();
         test_uniform_and_invalid();
         TAP_EXIT();
