@@ -72,6 +72,28 @@ agent_stop || fail "chaosletd did not exit 0 on SIGTERM"
 assert_eq "$(stat -c %a.%i "$AGENT_SOCKET")" "$mode.$ino" "the socket's mode and inode after the agent stopped"
 rm -f "$AGENT_SOCKET"
 
+# The same with systemd's own tool, where installed: it listens, and execs the agent at the first connection, which
+# the agent then serves from the backlog.
+if command -v systemd-socket-activate >/dev/null; then
+        rm -f "$AGENT_SOCKET"
+        : >"$AGENT_LOG"
+        systemd-socket-activate -l "$AGENT_SOCKET" "$CHAOSLETD" --socket "$OTHER" --state-dir "$AGENT_DIR/state" \
+                2>>"$AGENT_LOG" &
+        AGENT_PID=$!
+        for ((i = 0; i < 100; i++)); do
+                [[ -S $AGENT_SOCKET ]] && break
+                sleep 0.05
+        done
+        out=$(timeout 20 "$CHAOSLET" --socket "$AGENT_SOCKET" --json info) || { agent_log >&2; fail "systemd-socket-activate: the first client was not served"; }
+        assert_eq "$(jq -r .version <<<"$out")" "$("$CHAOSLETD" --version | cut -d' ' -f2)" "the first client's agent.info version, via systemd-socket-activate"
+        grep -q "Socket activation: serving $AGENT_SOCKET (fd 3)" "$AGENT_LOG" || fail "no socket activation line: $(agent_log)"
+        agent_stop || fail "chaosletd (systemd-socket-activate) did not exit 0 on SIGTERM"
+        [[ -S $AGENT_SOCKET ]] || fail "the agent removed the socket systemd-socket-activate made"
+        echo "ok: systemd-socket-activate: the connection that started the agent was served"
+else
+        echo "systemd-socket-activate not installed (package systemd): that part skipped"
+fi
+
 # Refusals: exit 1 at once, before the journal or --socket is touched. KIND PATH MESSAGE.
 refused() {
         local kind=$1 path=$2 want=$3 rc=0 log=$AGENT_DIR/refused-$1.log
