@@ -25,6 +25,7 @@
 #include "probe.h"
 #include "rpc.h"
 #include "server.h"
+#include "socket-activation.h"
 #include "time-util.h"
 #include "units.h"
 
@@ -211,6 +212,8 @@ int main(int argc, char **argv) {
         _cleanup_close_ int sigfd = -EBADF;
         Classifier *classifier = NULL;
         ServerOptions server_opts = {};
+        _cleanup_free_ char *activated_path = NULL;
+        int activated_fd = -EBADF;
         Server *server = NULL;
         Loop *loop = NULL;
         KernelFeatures features = {};
@@ -237,7 +240,13 @@ int main(int argc, char **argv) {
         k = loop_new(&loop);
         if (k < 0)
                 return log_error_errno(k, "Failed to create the event loop: %m"), EXIT_FAILURE;
-        k = server_new(loop, o.socket_path, &server_opts, agent_dispatch, &agent, &server);
+        /* A socket passed by systemd (chaosletd.socket) wins over --socket, and stays as its unit made it. */
+        k = socket_activation_take(&activated_fd, &activated_path);
+        if (k > 0) {
+                o.socket_path = activated_path;
+                k = server_new_listening(loop, activated_fd, &server_opts, agent_dispatch, &agent, &server);
+        } else if (k == 0)
+                k = server_new(loop, o.socket_path, &server_opts, agent_dispatch, &agent, &server);
         if (k < 0) {
                 loop_free(loop);
                 return EXIT_FAILURE;

@@ -345,13 +345,50 @@ static int socket_alive(const struct sockaddr_un *sa, socklen_t len) {
         return errno == ECONNREFUSED || errno == ENOENT ? 0 : negative_errno();
 }
 
+/* Takes fd in every case. path: the socket we bound and unlink at the end, or NULL for one we were given. */
+static int server_attach(Loop *loop, int fd, const char *path, const ServerOptions *opts, server_dispatch_fn fn,
+                         void *userdata, Server **ret) {
+        Server *s;
+        int k;
+
+        s = calloc(1, sizeof(*s));
+        if (!s) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        s->fd = fd;
+        s->path = path ? strdup(path) : NULL;
+        s->group = strdup(opts->socket_group);
+        s->opts = *opts;
+        s->opts.socket_group = NULL;
+        if (s->opts.idle_timeout_ns <= 0)
+                s->opts.idle_timeout_ns = SERVER_IDLE_TIMEOUT_NS;
+        s->idle_fd = -EBADF;
+        s->loop = loop;
+        s->dispatch = fn;
+        s->userdata = userdata;
+        if ((path && !s->path) || !s->group) {
+                server_free(s);
+                return -ENOMEM;
+        }
+
+        k = loop_add(loop, s->fd, EPOLLIN, server_accept, s);
+        if (k >= 0)
+                k = idle_timer_new(s);
+        if (k < 0) {
+                server_free(s);
+                return k;
+        }
+        *ret = s;
+        return 0;
+}
+
 int server_new(Loop *loop, const char *path, const ServerOptions *opts, server_dispatch_fn fn, void *userdata,
                Server **ret) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_free_ char *dir = strdup(path);
         _cleanup_close_ int fd = -EBADF;
         socklen_t salen;
-        Server *s;
         mode_t old;
         int k;
 
@@ -392,34 +429,12 @@ int server_new(Loop *loop, const char *path, const ServerOptions *opts, server_d
         if (listen(fd, 64) < 0)
                 return log_error_errno(errno, "Failed to listen on %s: %m", path);
 
-        s = calloc(1, sizeof(*s));
-        if (!s)
-                return -ENOMEM;
-        s->path = strdup(path);
-        s->group = strdup(opts->socket_group);
-        s->opts = *opts;
-        s->opts.socket_group = NULL;
-        if (s->opts.idle_timeout_ns <= 0)
-                s->opts.idle_timeout_ns = SERVER_IDLE_TIMEOUT_NS;
-        s->idle_fd = -EBADF;
-        s->loop = loop;
-        s->dispatch = fn;
-        s->userdata = userdata;
-        s->fd = TAKE_FD(fd);
-        if (!s->path || !s->group) {
-                server_free(s);
-                return -ENOMEM;
-        }
+        return server_attach(loop, TAKE_FD(fd), path, opts, fn, userdata, ret);
+}
 
-        k = loop_add(loop, s->fd, EPOLLIN, server_accept, s);
-        if (k >= 0)
-                k = idle_timer_new(s);
-        if (k < 0) {
-                server_free(s);
-                return k;
-        }
-        *ret = s;
-        return 0;
+int server_new_listening(Loop *loop, int fd, const ServerOptions *opts, server_dispatch_fn fn, void *userdata,
+                         Server **ret) {
+        return server_attach(loop, fd, NULL, opts, fn, userdata, ret);
 }
 
 Server *server_free(Server *s) {

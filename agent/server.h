@@ -33,4 +33,8 @@ typedef struct ServerOptions {
  * one -32004 reply and is closed. */
 int server_new(Loop *loop, const char *path, const ServerOptions *opts, server_dispatch_fn fn, void *userdata,
                Server **ret);
+/* The same server on a listening socket somebody else made and owns (socket activation): fd is taken, in every
+ * case. Its mode, group and path are left as they are, and the path is not unlinked at the end. */
+int server_new_listening(Loop *loop, int fd, const ServerOptions *opts, server_dispatch_fn fn, void *userdata,
+                         Server **ret);
 Server *server_free(Server *s);

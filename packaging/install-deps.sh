@@ -4,7 +4,7 @@
 # Install everything chaoslet needs to build, run and test, from Debian's packages (Debian 12 "bookworm"), and the
 # Node tests' pinned npm packages (tests/node/package-lock.json).
 #
-#   build:   gcc, meson, ninja, pkg-config; clang + llvm + bpftool for the eBPF classifier;
+#   build:   gcc, meson, ninja, pkg-config; clang + llvm + bpftool for the eBPF classifier; scdoc (the man pages);
 #            libnl-3 + libnl-route-3, libmnl, libbpf, libcap, cJSON (the five libraries of the design card)
 #   run:     nothing beyond those libraries' runtime packages
 #   test:    iproute2 (ip, tc: test fixtures and baselines), jq (test scripts), user-mode-linux + kmod (the
@@ -22,7 +22,7 @@ if ((EUID != 0)); then
 fi
 
 packages=(
-        gcc libc6-dev meson ninja-build pkg-config
+        gcc libc6-dev meson ninja-build pkg-config scdoc
         clang llvm bpftool linux-libc-dev
         libnl-3-dev libnl-route-3-dev libmnl-dev libbpf-dev libcap-dev libcjson-dev
         iproute2 jq user-mode-linux kmod libclang-rt-14-dev

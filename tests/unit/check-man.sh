@@ -5,11 +5,11 @@
 #
 #   - every option that `chaosletd --help` prints, long or short, is in chaosletd.8;
 #   - every option that `chaoslet --help` prints (apply's flags included) is in chaoslet.1, and every command
-#     listed under "Commands:" has its own entry there (a line `.B cmd`, `.BI cmd ...` or `.BI "cmd ..."`);
+#     listed under "Commands:" has its own entry there (a term line `*cmd*` or `*cmd ...* ...`);
 #   - every long option that either page names is an option of chaosletd or chaoslet, so a page that still
 #     documents a removed option fails too. Name another program's long options in a page without the dashes.
 #
-# The pages are read as roff source, with \- taken as '-', so no formatter (man, groff) is needed.
+# The pages are read as their scdoc(5) sources (docs/man/*.scd), so neither scdoc nor a formatter is needed.
 # Without arguments it uses build/ and docs/man/ of the source tree that holds this script.
 set -euo pipefail
 export LC_ALL=C
@@ -17,8 +17,8 @@ export LC_ALL=C
 root=$(dirname "$(realpath "$0")")/../..
 chaosletd=${1:-$root/build/agent/chaosletd}
 chaoslet=${2:-$root/build/proto/chaoslet}
-chaosletd_man=${3:-$root/docs/man/chaosletd.8}
-chaoslet_man=${4:-$root/docs/man/chaoslet.1}
+chaosletd_man=${3:-$root/docs/man/chaosletd.8.scd}
+chaoslet_man=${4:-$root/docs/man/chaoslet.1.scd}
 
 passed=0
 failed=0
@@ -38,9 +38,11 @@ for f in "$chaosletd_man" "$chaoslet_man"; do
         [[ -r $f ]] || { echo "check-man: cannot read $f" >&2; exit 1; }
 done
 
-# A page's roff source without comments, with \- as '-' and the zero-width escapes \% and \& removed.
+# A page's scdoc source without its comments (";" lines) and bold markers, with \*, \_ and \\ as the characters
+# they escape. Underline markers stay: '_' is no option character, so --socket in _--socket_ is still found.
 page_text() {
-        sed -e '/^\.\\"/d' -e 's/\\-/-/g' -e 's/\\%//g' -e 's/\\&//g' "$1"
+        sed -e '/^;/d' -e 's/\\\\/\x01/g' -e 's/\\\*/\x02/g' -e 's/\\_/_/g' -e 's/\*//g' \
+            -e 's/\x01/\\/g' -e 's/\x02/*/g' "$1"
 }
 
 # The long and short options a --help text names: "--socket", "-v" (from "-v, --verbose" or "apply -f FILE").
@@ -70,11 +72,11 @@ options_in_page() {
 }
 
 commands_in_page() {
-        local help=$1 page=$2 text cmd
-        text=$(page_text "$page")
+        local help=$1 page=$2 cmd
         while read -r cmd; do
                 [[ -n $cmd ]] || continue
-                if grep -qE "^\.B[IR]? \"?${cmd}( |\"|$)" <<<"$text"; then
+                # A term: at the start of an unindented line, in bold.
+                if grep -qE "^\*${cmd}( |\*)" "$page"; then
                         check true
                 else
                         echo "FAIL: chaoslet --help lists the command '$cmd', and $(basename "$page") has no entry for it"
