@@ -37,6 +37,7 @@ typedef struct Options {
         const char *socket_group;
         int64_t idle_timeout_ns;
         bool keep_faults;
+        const char *metrics_address;
 } Options;
 
 enum {
@@ -49,6 +50,8 @@ enum {
         ARG_SOCKET_GROUP,
         ARG_IDLE_TIMEOUT,
         ARG_KEEP_FAULTS,
+        ARG_LOG_FORMAT,
+        ARG_METRICS_ADDRESS,
 };
 
 /* The options that store their argument, or true, in Options as they are. */
@@ -60,6 +63,7 @@ static const struct {
         { ARG_SOCKET, offsetof(Options, socket_path), false },
         { ARG_STATE_DIR, offsetof(Options, state_dir), false },
         { ARG_SOCKET_GROUP, offsetof(Options, socket_group), false },
+        { ARG_METRICS_ADDRESS, offsetof(Options, metrics_address), false },
         { ARG_KEEP_FAULTS, offsetof(Options, keep_faults), true },
         { ARG_KEEP_CAPS, offsetof(Options, keep_caps), true },
         { ARG_ALLOW_HOST_NETNS, offsetof(Options, allow_host_netns), true },
@@ -93,6 +97,10 @@ static void help(void) {
                "  --allow-host-netns    allow targets in the node's own network namespace (hostNetwork pods);\n"
                "                        their faults hit only their cgroup's egress traffic\n"
                "  --keep-capabilities   do not drop capabilities (debugging only)\n"
+               "  --metrics-address HOST:PORT\n"
+               "                        serve Prometheus metrics at http://HOST:PORT/metrics (off by default;\n"
+               "                        use loopback, 127.0.0.1:9464; port 0 picks a free one, logged)\n"
+               "  --log-format FORMAT   text (default) or json: one JSON object a line\n"
                "  -v, --verbose         debug logging\n"
                "  -h, --help            this help\n"
                "  --version             print the version\n");
@@ -119,6 +127,8 @@ static int parse_args(int argc, char **argv, Options *o) {
                 { "socket-group", required_argument, NULL, ARG_SOCKET_GROUP },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "keep-faults-on-exit", no_argument, NULL, ARG_KEEP_FAULTS },
+                { "log-format", required_argument, NULL, ARG_LOG_FORMAT },
+                { "metrics-address", required_argument, NULL, ARG_METRICS_ADDRESS },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -136,6 +146,16 @@ static int parse_args(int argc, char **argv, Options *o) {
                         if (positive_duration("--idle-timeout", optarg, &o->idle_timeout_ns) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_LOG_FORMAT: {
+                        LogFormat f = log_format_from_string(optarg);
+
+                        if (f < 0) {
+                                fprintf(stderr, "chaosletd: --log-format: must be text or json: %s\n", optarg);
+                                return -EINVAL;
+                        }
+                        log_set_format(f);
+                        break;
+                }
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
@@ -224,6 +244,7 @@ int main(int argc, char **argv) {
                 return k < 0 ? 2 : 0;
 
         setvbuf(stderr, NULL, _IOLBF, 0);
+        log_setup();
         classifier_setup_logging();
 
         /* The socket before the capability drop: giving it its group takes CAP_CHOWN. Clients wait in the

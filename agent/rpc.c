@@ -108,8 +108,10 @@ static int method_apply(Agent *a, const cJSON *params, cJSON **ret, RpcError *er
         k = registry_apply(&a->registry, &spec, &f, err);
         if (k < 0) {
                 char t[4200];
-                log_info("Refused fault %s on %s: %d %s", spec.id[0] ? spec.id : "(unnamed)",
-                         fault_target_describe(&spec.target, t, sizeof(t)), err->code, err->message);
+
+                fault_target_describe(&spec.target, t, sizeof(t));
+                (void) log_fault_full_errno(LOG_INFO, k, spec.id[0] ? spec.id : NULL, t, "Refused fault %s on %s: %d %s",
+                                            spec.id[0] ? spec.id : "(unnamed)", t, err->code, err->message);
         }
         fault_spec_done(&spec); /* emptied when the registry took it */
         if (k < 0)
