@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "nsid.h"
 #include "macro.h"
+#include "metrics-http.h"
 #include "probe.h"
 #include "rpc.h"
 #include "server.h"
@@ -169,6 +170,11 @@ static int parse_args(int argc, char **argv, Options *o) {
                         if (simple_option(o, c) < 0)
                                 return -EINVAL;
                 }
+        if (o->metrics_address && !metrics_server_supported()) {
+                fprintf(stderr, "chaosletd: --metrics-address: this chaosletd was built without metrics "
+                        "(libmicrohttpd; meson setup -Dmetrics=enabled)\n");
+                return -EINVAL;
+        }
         if (optind < argc) {
                 fprintf(stderr, "chaosletd: unexpected argument: %s\n", argv[optind]);
                 return -EINVAL;
@@ -231,6 +237,7 @@ int main(int argc, char **argv) {
         _cleanup_close_ int sigfd = -EBADF;
         Classifier *classifier = NULL;
         ServerOptions server_opts = {};
+        MetricsServer *metrics = NULL;
         Server *server = NULL;
         Loop *loop = NULL;
         KernelFeatures features = {};
@@ -264,10 +271,22 @@ int main(int argc, char **argv) {
                 return EXIT_FAILURE;
         }
 
+        /* Bound before the capability drop too: a port below 1024 takes CAP_NET_BIND_SERVICE. */
+        if (o.metrics_address) {
+                k = metrics_server_new(loop, o.metrics_address, &agent, &metrics);
+                if (k < 0) {
+                        server_free(server);
+                        loop_free(loop);
+                        return EXIT_FAILURE;
+                }
+                log_info("Serving metrics on %s", metrics_server_url(metrics));
+        }
+
         if (!o.keep_caps) {
                 k = caps_drop_to_minimum();
                 if (k < 0) {
                         log_error_errno(k, "Failed to drop capabilities: %m");
+                        metrics_server_free(metrics);
                         server_free(server);
                         loop_free(loop);
                         return EXIT_FAILURE;
@@ -340,6 +359,7 @@ finish:
          * --keep-faults-on-exit hands them to the next agent. */
         registry_done(&agent.registry);
         agent.registry.journal = journal_free(agent.registry.journal);
+        metrics_server_free(metrics);
         server_free(server);
         loop_free(loop);
         classifier_free(classifier);

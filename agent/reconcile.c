@@ -259,6 +259,7 @@ static void sweep_netns(Registry *r, int fd, NetnsId ns) {
                         removed++;
                 }
         }
+        r->metrics.reconcile_removed += removed;
         if (removed)
                 log_notice("Removed %u piece%s of chaoslet state that no live fault explains, in namespace inode %"
                            PRIu64, removed, removed == 1 ? "" : "s", ns.ino);

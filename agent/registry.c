@@ -398,6 +398,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
 
         *spec = (FaultSpec) {}; /* f owns its allocations now */
         registry_timer_arm(r);
+        metrics_fault_applied(&r->metrics, &f->spec);
         fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf));
         log_fault(LOG_INFO, f->id, tbuf, "Applied fault %s to %s (netns inode %" PRIu64 ", %zu device%s)", f->id,
                   tbuf, f->netns.ino, f->n_devices, f->n_devices == 1 ? "" : "s");

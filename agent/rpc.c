@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -203,13 +204,18 @@ int agent_dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, Rp
         Agent *a = userdata;
 
         for (const AgentMethod *m = agent_methods; m->name; m++) {
+                int64_t t0;
                 int k;
 
                 if (strcmp(m->name, req->method) != 0)
                         continue;
+                t0 = now_ns(CLOCK_MONOTONIC);
                 k = m->fn(a, req->params, ret_result, err);
-                if (k >= 0)
+                if (k >= 0) {
+                        metrics_rpc_observe(&a->registry.metrics, (size_t) (m - agent_methods), 0,
+                                            now_ns(CLOCK_MONOTONIC) - t0);
                         return 0;
+                }
                 /* A failure nobody described for the client (out of memory, say): say what errno says. */
                 if (err->code == 0) {
                         rpc_error_set(err, RPC_INTERNAL_ERROR, "Internal error");
@@ -219,9 +225,12 @@ int agent_dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, Rp
                 }
                 if (err->code == RPC_INTERNAL_ERROR)
                         log_error("%s failed: %s (%s)", req->method, err->message, strerror(-k));
+                metrics_rpc_observe(&a->registry.metrics, (size_t) (m - agent_methods), err->code,
+                                    now_ns(CLOCK_MONOTONIC) - t0);
                 return k;
         }
 
+        metrics_rpc_observe(&a->registry.metrics, SIZE_MAX, RPC_METHOD_NOT_FOUND, 0);
         rpc_error_set(err, RPC_METHOD_NOT_FOUND, "Method not found");
         err->data = cJSON_CreateObject();
         cJSON_AddStringToObject(err->data, "method", req->method);
