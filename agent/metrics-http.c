@@ -38,7 +38,7 @@ bool metrics_server_supported(void) {
         return true;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap) {
+_printf_(2, 0) static void mhd_log(void *cls, const char *fmt, va_list ap) {
         char buf[512];
 
         vsnprintf(buf, sizeof(buf), fmt, ap);

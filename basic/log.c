@@ -114,8 +114,8 @@ static void write_text(int level, const char *msg, const char *file, int line, c
                 fprintf(stderr, "%s %s %s\n", ts, level_name(level), msg);
 }
 
-static int log_dispatch(int level, int error, const char *fault, const char *target, const char *file, int line,
-                        const char *func, const char *fmt, va_list ap) {
+_printf_(8, 0) static int log_dispatch(int level, int error, const char *fault, const char *target,
+                                      const char *file, int line, const char *func, const char *fmt, va_list ap) {
         char buf[2048];
 
         if (error < 0)
