@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "nsid.h"
 #include "macro.h"
+#include "metrics-http.h"
 #include "probe.h"
 #include "rpc.h"
 #include "server.h"
@@ -38,6 +39,7 @@ typedef struct Options {
         const char *socket_group;
         int64_t idle_timeout_ns;
         bool keep_faults;
+        const char *metrics_address;
 } Options;
 
 enum {
@@ -50,6 +52,8 @@ enum {
         ARG_SOCKET_GROUP,
         ARG_IDLE_TIMEOUT,
         ARG_KEEP_FAULTS,
+        ARG_LOG_FORMAT,
+        ARG_METRICS_ADDRESS,
 };
 
 /* The options that store their argument, or true, in Options as they are. */
@@ -61,6 +65,7 @@ static const struct {
         { ARG_SOCKET, offsetof(Options, socket_path), false },
         { ARG_STATE_DIR, offsetof(Options, state_dir), false },
         { ARG_SOCKET_GROUP, offsetof(Options, socket_group), false },
+        { ARG_METRICS_ADDRESS, offsetof(Options, metrics_address), false },
         { ARG_KEEP_FAULTS, offsetof(Options, keep_faults), true },
         { ARG_KEEP_CAPS, offsetof(Options, keep_caps), true },
         { ARG_ALLOW_HOST_NETNS, offsetof(Options, allow_host_netns), true },
@@ -94,6 +99,10 @@ static void help(void) {
                "  --allow-host-netns    allow targets in the node's own network namespace (hostNetwork pods);\n"
                "                        their faults hit only their cgroup's egress traffic\n"
                "  --keep-capabilities   do not drop capabilities (debugging only)\n"
+               "  --metrics-address HOST:PORT\n"
+               "                        serve Prometheus metrics at http://HOST:PORT/metrics (off by default;\n"
+               "                        use loopback, 127.0.0.1:9464; port 0 picks a free one, logged)\n"
+               "  --log-format FORMAT   text (default) or json: one JSON object a line\n"
                "  -v, --verbose         debug logging\n"
                "  -h, --help            this help\n"
                "  --version             print the version\n");
@@ -120,6 +129,8 @@ static int parse_args(int argc, char **argv, Options *o) {
                 { "socket-group", required_argument, NULL, ARG_SOCKET_GROUP },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "keep-faults-on-exit", no_argument, NULL, ARG_KEEP_FAULTS },
+                { "log-format", required_argument, NULL, ARG_LOG_FORMAT },
+                { "metrics-address", required_argument, NULL, ARG_METRICS_ADDRESS },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -137,6 +148,16 @@ static int parse_args(int argc, char **argv, Options *o) {
                         if (positive_duration("--idle-timeout", optarg, &o->idle_timeout_ns) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_LOG_FORMAT: {
+                        LogFormat f = log_format_from_string(optarg);
+
+                        if (f < 0) {
+                                fprintf(stderr, "chaosletd: --log-format: must be text or json: %s\n", optarg);
+                                return -EINVAL;
+                        }
+                        log_set_format(f);
+                        break;
+                }
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
@@ -150,6 +171,11 @@ static int parse_args(int argc, char **argv, Options *o) {
                         if (simple_option(o, c) < 0)
                                 return -EINVAL;
                 }
+        if (o->metrics_address && !metrics_server_supported()) {
+                fprintf(stderr, "chaosletd: --metrics-address: this chaosletd was built without metrics "
+                        "(libmicrohttpd; meson setup -Dmetrics=enabled)\n");
+                return -EINVAL;
+        }
         if (optind < argc) {
                 fprintf(stderr, "chaosletd: unexpected argument: %s\n", argv[optind]);
                 return -EINVAL;
@@ -214,6 +240,7 @@ int main(int argc, char **argv) {
         ServerOptions server_opts = {};
         _cleanup_free_ char *activated_path = NULL;
         int activated_fd = -EBADF;
+        MetricsServer *metrics = NULL;
         Server *server = NULL;
         Loop *loop = NULL;
         KernelFeatures features = {};
@@ -227,6 +254,7 @@ int main(int argc, char **argv) {
                 return k < 0 ? 2 : 0;
 
         setvbuf(stderr, NULL, _IOLBF, 0);
+        log_setup();
         classifier_setup_logging();
 
         /* The socket before the capability drop: giving it its group takes CAP_CHOWN. Clients wait in the
@@ -252,10 +280,22 @@ int main(int argc, char **argv) {
                 return EXIT_FAILURE;
         }
 
+        /* Bound before the capability drop too: a port below 1024 takes CAP_NET_BIND_SERVICE. */
+        if (o.metrics_address) {
+                k = metrics_server_new(loop, o.metrics_address, &agent, &metrics);
+                if (k < 0) {
+                        server_free(server);
+                        loop_free(loop);
+                        return EXIT_FAILURE;
+                }
+                log_info("Serving metrics on %s", metrics_server_url(metrics));
+        }
+
         if (!o.keep_caps) {
                 k = caps_drop_to_minimum();
                 if (k < 0) {
                         log_error_errno(k, "Failed to drop capabilities: %m");
+                        metrics_server_free(metrics);
                         server_free(server);
                         loop_free(loop);
                         return EXIT_FAILURE;
@@ -328,6 +368,7 @@ finish:
          * --keep-faults-on-exit hands them to the next agent. */
         registry_done(&agent.registry);
         agent.registry.journal = journal_free(agent.registry.journal);
+        metrics_server_free(metrics);
         server_free(server);
         loop_free(loop);
         classifier_free(classifier);

@@ -148,9 +148,10 @@ static int adopt(Registry *r, JournalEntry *e, int fd) {
         }
         /* The placement may differ from the dead agent's (keys, minors): record this one. */
         (void) registry_journal_write(r, f);
-        log_info("Adopted fault %s on %s from the journal (%zu device%s, until %s)", f->id,
-                 fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf)), f->n_devices,
-                 f->n_devices == 1 ? "" : "s", format_rfc3339(f->expires_at_ns, dbuf, sizeof(dbuf)));
+        fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf));
+        log_fault(LOG_INFO, f->id, tbuf, "Adopted fault %s on %s from the journal (%zu device%s, until %s)", f->id,
+                  tbuf, f->n_devices, f->n_devices == 1 ? "" : "s",
+                  format_rfc3339(f->expires_at_ns, dbuf, sizeof(dbuf)));
         return 0;
 
 fail:
@@ -181,14 +182,14 @@ static void reconcile_entry(JournalEntry *e, void *userdata) {
                                   e->id);
                 return;
         }
+        fault_target_describe(&e->spec.target, tbuf, sizeof(tbuf));
         if (k == -ENOENT)
-                log_info("Fault %s on %s ended while the agent was down: its network namespace is gone", e->id,
-                         fault_target_describe(&e->spec.target, tbuf, sizeof(tbuf)));
+                log_fault(LOG_INFO, e->id, tbuf,
+                          "Fault %s on %s ended while the agent was down: its network namespace is gone", e->id, tbuf);
         else if (expired)
                 /* What is left of it goes with the sweep of its namespace, below. */
-                log_info("Expired while the agent was down: fault %s on %s (expires_at %s)", e->id,
-                         fault_target_describe(&e->spec.target, tbuf, sizeof(tbuf)),
-                         format_rfc3339(e->expires_at_ns, when, sizeof(when)));
+                log_fault(LOG_INFO, e->id, tbuf, "Expired while the agent was down: fault %s on %s (expires_at %s)",
+                          e->id, tbuf, format_rfc3339(e->expires_at_ns, when, sizeof(when)));
         else if (adopt(r, e, fd) >= 0)
                 return;
         k = journal_remove(r->journal, e->id);
@@ -258,6 +259,7 @@ static void sweep_netns(Registry *r, int fd, NetnsId ns) {
                         removed++;
                 }
         }
+        r->metrics.reconcile_removed += removed;
         if (removed)
                 log_notice("Removed %u piece%s of chaoslet state that no live fault explains, in namespace inode %"
                            PRIu64, removed, removed == 1 ? "" : "s", ns.ino);

@@ -403,9 +403,10 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
 
         *spec = (FaultSpec) {}; /* f owns its allocations now */
         registry_timer_arm(r);
-        log_info("Applied fault %s to %s (netns inode %" PRIu64 ", %zu device%s)", f->id,
-                 fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf)), f->netns.ino, f->n_devices,
-                 f->n_devices == 1 ? "" : "s");
+        metrics_fault_applied(&r->metrics, &f->spec);
+        fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf));
+        log_fault(LOG_INFO, f->id, tbuf, "Applied fault %s to %s (netns inode %" PRIu64 ", %zu device%s)", f->id,
+                  tbuf, f->netns.ino, f->n_devices, f->n_devices == 1 ? "" : "s");
         *ret = f;
         return 0;
 
@@ -437,7 +438,9 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
                 err->data = cJSON_CreateObject();
                 cJSON_AddNumberToObject(err->data, "errno", -k);
                 cJSON_AddStringToObject(err->data, "message", strerror(-k));
-                log_warning("Cannot reach the namespace of fault %s to remove it: %s", f->id, strerror(-k));
+                fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf));
+                (void) log_fault_full_errno(LOG_WARNING, k, f->id, tbuf,
+                                            "Cannot reach the namespace of fault %s to remove it: %m", f->id);
                 return k;
         }
         gone = k < 0;
@@ -471,8 +474,9 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
         /* Only now: until every device stopped consulting them, the fault's rules had to stay whole. */
         registry_rules_unload(r, f);
 
-        log_info("%s fault %s on %s%s", why, f->id, fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf)),
-                 gone ? " (its network namespace is gone)" : "");
+        fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf));
+        log_fault(LOG_INFO, f->id, tbuf, "%s fault %s on %s%s", why, f->id, tbuf,
+                  gone ? " (its network namespace is gone)" : "");
         registry_fault_free(f);
         registry_timer_arm(r);
         return 0;

@@ -22,6 +22,7 @@
 
 #include "jsonrpc.h"
 #include "loader.h"
+#include "metrics.h"
 #include "netns.h"
 #include "probe.h"
 #include "rtnl.h"
@@ -94,6 +95,7 @@ typedef struct Registry {
         unsigned n_ended;
         uint8_t counter_keys[CLASSIFIER_COUNTERS_MAX / 8];
         uint8_t device_keys[65536 / 8];
+        Metrics metrics;                /* what GET /metrics shows besides the faults themselves */
 } Registry;
 
 int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *features, int64_t max_duration_ns);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,8 +109,10 @@ static int method_apply(Agent *a, const cJSON *params, cJSON **ret, RpcError *er
         k = registry_apply(&a->registry, &spec, &f, err);
         if (k < 0) {
                 char t[4200];
-                log_info("Refused fault %s on %s: %d %s", spec.id[0] ? spec.id : "(unnamed)",
-                         fault_target_describe(&spec.target, t, sizeof(t)), err->code, err->message);
+
+                fault_target_describe(&spec.target, t, sizeof(t));
+                (void) log_fault_full_errno(LOG_INFO, k, spec.id[0] ? spec.id : NULL, t, "Refused fault %s on %s: %d %s",
+                                            spec.id[0] ? spec.id : "(unnamed)", t, err->code, err->message);
         }
         fault_spec_done(&spec); /* emptied when the registry took it */
         if (k < 0)
@@ -208,13 +211,18 @@ int agent_dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, Rp
                 registry_expire(&a->registry);
 
         for (const AgentMethod *m = agent_methods; m->name; m++) {
+                int64_t t0;
                 int k;
 
                 if (strcmp(m->name, req->method) != 0)
                         continue;
+                t0 = now_ns(CLOCK_MONOTONIC);
                 k = m->fn(a, req->params, ret_result, err);
-                if (k >= 0)
+                if (k >= 0) {
+                        metrics_rpc_observe(&a->registry.metrics, (size_t) (m - agent_methods), 0,
+                                            now_ns(CLOCK_MONOTONIC) - t0);
                         return 0;
+                }
                 /* A failure nobody described for the client (out of memory, say): say what errno says. */
                 if (err->code == 0) {
                         rpc_error_set(err, RPC_INTERNAL_ERROR, "Internal error");
@@ -224,9 +232,12 @@ int agent_dispatch(void *userdata, const RpcRequest *req, cJSON **ret_result, Rp
                 }
                 if (err->code == RPC_INTERNAL_ERROR)
                         log_error("%s failed: %s (%s)", req->method, err->message, strerror(-k));
+                metrics_rpc_observe(&a->registry.metrics, (size_t) (m - agent_methods), err->code,
+                                    now_ns(CLOCK_MONOTONIC) - t0);
                 return k;
         }
 
+        metrics_rpc_observe(&a->registry.metrics, SIZE_MAX, RPC_METHOD_NOT_FOUND, 0);
         rpc_error_set(err, RPC_METHOD_NOT_FOUND, "Method not found");
         err->data = cJSON_CreateObject();
         cJSON_AddStringToObject(err->data, "method", req->method);

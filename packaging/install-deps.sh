@@ -5,7 +5,8 @@
 # Node tests' pinned npm packages (tests/node/package-lock.json).
 #
 #   build:   gcc, meson, ninja, pkg-config; clang + llvm + bpftool for the eBPF classifier; scdoc (the man pages);
-#            libnl-3 + libnl-route-3, libmnl, libbpf, libcap, cJSON (the five libraries of the design card)
+#            libnl-3 + libnl-route-3, libmnl, libbpf, libcap, cJSON (the five libraries of the design card);
+#            libmicrohttpd for chaosletd --metrics-address (optional: meson -Dmetrics=auto builds without it)
 #   run:     nothing beyond those libraries' runtime packages
 #   test:    iproute2 (ip, tc: test fixtures and baselines), jq (test scripts), user-mode-linux + kmod (the
 #            kernel suite: a 6.1 kernel with sch_netem), libclang-rt-14-dev (libFuzzer, ASan, UBSan)
@@ -24,7 +25,7 @@ fi
 packages=(
         gcc libc6-dev meson ninja-build pkg-config scdoc
         clang llvm bpftool linux-libc-dev
-        libnl-3-dev libnl-route-3-dev libmnl-dev libbpf-dev libcap-dev libcjson-dev
+        libnl-3-dev libnl-route-3-dev libmnl-dev libbpf-dev libcap-dev libcjson-dev libmicrohttpd-dev
         iproute2 jq user-mode-linux kmod libclang-rt-14-dev
         ipset iptables ethtool
 )

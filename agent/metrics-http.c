@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "metrics-http.h"
+
+#if HAVE_MICROHTTPD
+#include <microhttpd.h>
+
+/* A scraper, or a few: anything more is someone else's, and waits in the backlog or is refused. */
+#define METRICS_CONNECTIONS_MAX 16
+#define METRICS_CONNECTION_TIMEOUT_S 10
+
+struct MetricsServer {
+        Loop *loop;
+        Agent *agent;
+        struct MHD_Daemon *daemon;
+        int listen_fd;          /* the daemon's, once it started */
+        int epoll_fd;           /* the daemon's own epoll set, watched by the agent's loop */
+        int timer_fd;           /* the daemon's next timeout (an idle connection to close) */
+        int port;
+        char url[128];          /* http://HOST:PORT/metrics, the port as bound */
+};
+
+bool metrics_server_supported(void) {
+        return true;
+}
+
+_printf_(2, 0) static void mhd_log(void *cls, const char *fmt, va_list ap) {
+        char buf[512];
+
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        buf[strcspn(buf, "\n")] = 0;
+        log_debug("metrics: %s", buf);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *text) {
+        struct MHD_Response *resp;
+        enum MHD_Result r;
+
+        resp = MHD_create_response_from_buffer(strlen(text), (void *) text, MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+                return MHD_NO;
+        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+        if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+                (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        r = MHD_queue_response(c, status, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+        MetricsServer *s = cls;
+        _cleanup_(buf_done) Buf b = {};
+        struct MHD_Response *resp;
+        enum MHD_Result r;
+        size_t len;
+
+        if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+                return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET /metrics\n");
+        if (strcmp(url, "/metrics") != 0)
+                return reply(c, MHD_HTTP_NOT_FOUND, "Not found: try /metrics\n");
+        if (metrics_render(s->agent, &b) < 0)
+                return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory\n");
+
+        len = b.len;
+        resp = MHD_create_response_from_buffer(len, buf_take(&b), MHD_RESPMEM_MUST_FREE);
+        if (!resp)
+                return MHD_NO;
+        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        r = MHD_queue_response(c, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
+/* After each round: wake up again when the daemon has something timed to do. */
+static void timer_arm(MetricsServer *s) {
+        struct itimerspec its = {};
+        MHD_UNSIGNED_LONG_LONG ms;
+
+        if (MHD_get_timeout(s->daemon, &ms) == MHD_YES) {
+                /* 0 means "run again now", which a timerfd set to 0 would read as "disarm". */
+                its.it_value.tv_sec = (time_t) (ms / 1000);
+                its.it_value.tv_nsec = (long) (ms % 1000) * 1000000L + (ms == 0);
+        }
+        if (timerfd_settime(s->timer_fd, 0, &its, NULL) < 0)
+                log_warning_errno(errno, "Failed to arm the metrics server's timer: %m");
+}
+
+static void on_event(Loop *loop, int fd, void *userdata, uint32_t events) {
+        MetricsServer *s = userdata;
+        uint64_t ticks;
+
+        if (fd == s->timer_fd)
+                (void) read(fd, &ticks, sizeof(ticks));
+        (void) MHD_run(s->daemon);
+        timer_arm(s);
+}
+
+/* "IP:PORT" or "[IPv6]:PORT", numeric: the agent looks no name up. */
+static int address_parse(const char *address, struct addrinfo **ret) {
+        _cleanup_free_ char *host = NULL;
+        struct addrinfo hints = {
+                .ai_socktype = SOCK_STREAM,
+                .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+        };
+        const char *colon = strrchr(address, ':');
+        size_t n;
+
+        if (!colon || colon == address || !colon[1])
+                return -EINVAL;
+        n = (size_t) (colon - address);
+        if (address[0] == '[') {
+                if (n < 3 || address[n - 1] != ']')
+                        return -EINVAL;
+                host = strndup(address + 1, n - 2);
+                hints.ai_family = AF_INET6;
+        } else {
+                host = strndup(address, n);
+                hints.ai_family = AF_INET;
+        }
+        if (!host)
+                return -ENOMEM;
+        return getaddrinfo(host, colon + 1, &hints, ret) == 0 ? 0 : -EINVAL;
+}
+
+static int listen_on(const char *address, int *ret_fd, int *ret_port) {
+        struct addrinfo *ai = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_storage sa;
+        socklen_t len = sizeof(sa);
+        int one = 1, k;
+
+        k = address_parse(address, &ai);
+        if (k < 0)
+                return k;
+        fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+            (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+            bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, METRICS_CONNECTIONS_MAX) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0) {
+                k = negative_errno();
+                freeaddrinfo(ai);
+                return k;
+        }
+        freeaddrinfo(ai);
+        *ret_port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &sa)->sin6_port
+                                                   : ((struct sockaddr_in *) &sa)->sin_port);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+MetricsServer *metrics_server_free(MetricsServer *s) {
+        if (!s)
+                return NULL;
+        if (s->epoll_fd >= 0)
+                loop_remove(s->loop, s->epoll_fd);
+        if (s->timer_fd >= 0)
+                loop_remove(s->loop, s->timer_fd);
+        if (s->daemon)
+                MHD_stop_daemon(s->daemon);     /* closes the listening socket it was given, too */
+        else
+                safe_close(s->listen_fd);
+        safe_close(s->timer_fd);
+        free(s);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(MetricsServer *, metrics_server_free);
+
+int metrics_server_new(Loop *loop, const char *address, Agent *a, MetricsServer **ret) {
+        _cleanup_(metrics_server_freep) MetricsServer *s = NULL;
+        const union MHD_DaemonInfo *info;
+        int k;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        *s = (MetricsServer) { .loop = loop, .agent = a, .listen_fd = -EBADF, .epoll_fd = -EBADF,
+                               .timer_fd = -EBADF };
+
+        k = listen_on(address, &s->listen_fd, &s->port);
+        if (k == -EINVAL)
+                return log_error_errno(k, "--metrics-address: not IP:PORT or [IPv6]:PORT: %s", address);
+        if (k < 0)
+                return log_error_errno(k, "Failed to listen on %s for metrics: %m", address);
+        s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (s->timer_fd < 0)
+                return log_error_errno(errno, "Failed to create the metrics server's timer: %m");
+
+        /* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: the daemon starts no thread, and its sockets are
+         * in one epoll set of its own, which the agent's loop watches; MHD_run() does one round, never blocking. */
+        s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+                                     MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) METRICS_CONNECTIONS_MAX,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) METRICS_CONNECTION_TIMEOUT_S,
+                                     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                                     MHD_OPTION_END);
+        if (!s->daemon)
+                return log_error_errno(EIO, "Failed to start the metrics server on %s", address);
+        snprintf(s->url, sizeof(s->url), "http://%.*s:%d/metrics", (int) (strrchr(address, ':') - address), address,
+                 s->port);
+        info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!info)
+                return log_error_errno(EIO, "The metrics server has no epoll set");
+        s->epoll_fd = info->epoll_fd;
+        k = loop_add(loop, s->epoll_fd, EPOLLIN, on_event, s);
+        if (k < 0) {
+                s->epoll_fd = -EBADF;
+                return log_error_errno(k, "Failed to watch the metrics server: %m");
+        }
+        k = loop_add(loop, s->timer_fd, EPOLLIN, on_event, s);
+        if (k < 0) {
+                safe_close(TAKE_FD(s->timer_fd));
+                return log_error_errno(k, "Failed to watch the metrics server's timer: %m");
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int metrics_server_port(const MetricsServer *s) {
+        return s->port;
+}
+
+const char *metrics_server_url(const MetricsServer *s) {
+        return s->url;
+}
+
+#else
+
+bool metrics_server_supported(void) {
+        return false;
+}
+
+int metrics_server_new(Loop *loop, const char *address, Agent *a, MetricsServer **ret) {
+        return -EOPNOTSUPP;
+}
+
+MetricsServer *metrics_server_free(MetricsServer *s) {
+        return NULL;
+}
+
+int metrics_server_port(const MetricsServer *s) {
+        return 0;
+}
+
+const char *metrics_server_url(const MetricsServer *s) {
+        return NULL;
+}
+
+#endif
