@@ -9,7 +9,8 @@
 #            libmicrohttpd for chaosletd --metrics-address (optional: meson -Dmetrics=auto builds without it)
 #   run:     nothing beyond those libraries' runtime packages
 #   test:    iproute2 (ip, tc: test fixtures and baselines), jq (test scripts), user-mode-linux + kmod (the
-#            kernel suite: a 6.1 kernel with sch_netem), libclang-rt-14-dev (libFuzzer, ASan, UBSan)
+#            kernel suite: a 6.1 kernel with sch_netem), libclang-rt-14-dev (libFuzzer, ASan, UBSan), systemd
+#            (systemd-analyze verify and security on the units, systemd-socket-activate; nothing is started)
 #            nodejs + npm (tests in a second language: the manifests against the Kubernetes API schemas, the OpenRPC
 #            document and the agent against it), only when node and npm are not already on PATH; then
 #            npm ci --prefix tests/node
@@ -26,7 +27,7 @@ packages=(
         gcc libc6-dev meson ninja-build pkg-config scdoc
         clang llvm bpftool linux-libc-dev
         libnl-3-dev libnl-route-3-dev libmnl-dev libbpf-dev libcap-dev libcjson-dev libmicrohttpd-dev
-        iproute2 jq user-mode-linux kmod libclang-rt-14-dev
+        iproute2 jq user-mode-linux kmod libclang-rt-14-dev systemd
         ipset iptables ethtool
 )
 
