@@ -172,7 +172,7 @@ static void test_render(void) {
         while (r->faults) {
                 Fault *f = r->faults;
                 registry_fault_unlink(r, f);
-                free(f);
+                registry_fault_free(f);
         }
         free(a);
 }
