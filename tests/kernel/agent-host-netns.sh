@@ -88,6 +88,12 @@ assert_eq "$(jq -r .target.cgroup <<<"$out")" "${POD#/sys/fs/cgroup}" "the cgrou
 assert_eq "$(jq -r .target.cgroup_id <<<"$out")" "$(stat -c %i "$POD")" "its cgroup id (the directory's inode)"
 in_pod=$(node_probe "$SCOPE") elsewhere=$(node_probe "$OTHER")
 echo "from the pod: $(jq -c '{sent,lost}' <<<"$in_pod"); from another cgroup: $(jq -c '{sent,lost}' <<<"$elsewhere")"
+# Some but not all lost from the other cgroup: a stall of the user-mode kernel under host load (seen once, 68 of 200).
+# Probe once more; had the classifier dropped them, the counters below would not be exactly the pod's 200.
+if (($(jq .lost <<<"$elsewhere") > 0 && $(jq .lost <<<"$elsewhere") < 200)); then
+        echo "note: $(jq .lost <<<"$elsewhere") of 200 lost from another cgroup, probing again"
+        elsewhere=$(node_probe "$OTHER")
+fi
 assert_eq "$(jq .lost <<<"$in_pod")" 200 "lost from the pod's cgroup"
 assert_eq "$(jq .lost <<<"$elsewhere")" 0 "lost from another cgroup of the node's namespace"
 c=$(cl get hn | jq -c .counters)

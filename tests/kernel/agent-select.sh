@@ -40,6 +40,18 @@ med() {
 added() { # added() TO BASE
         awk -v m="$(med "$1")" -v b="$2" 'BEGIN { printf "%.3f", m - b }'
 }
+# Traffic no fault matches: within 2 ms of its base. A stall of the user-mode kernel under host load once moved such a
+# median by 2.6 ms; anything a fault's netem adds here is 20 ms or more, so one more measurement of a value between
+# 2 and 10 ms cannot hide a wrong match.
+added_unmatched() { # added_unmatched TO BASE
+        local v
+        v=$(added "$1" "$2")
+        if awk -v v="$v" 'BEGIN { exit !(v > 2 && v < 10) }'; then
+                echo "note: $1 unmatched was $v ms off its base, measuring again" >&2
+                v=$(added "$1" "$2")
+        fi
+        echo "$v"
+}
 T="\"target\":{\"netns\":\"/run/netns/$A\"}"
 
 base2=$(med 192.0.2.2:7) base3=$(med 192.0.2.3:7) base3p=$(med 192.0.2.3:10)
@@ -93,7 +105,7 @@ assert_clean a "$DEV"
 # Both: 20 ms each way, one id.
 apply_json "{\"id\":\"both2\",$T,\"direction\":\"both\",\"netem\":{\"latency\":\"20ms\"},\"match\":{\"cidrs\":[\"192.0.2.2/32\"]}}"
 assert_between "$(added 192.0.2.2:7 "$base2")" 39 45 "added to .2 by 20 ms each way"
-assert_between "$(added 192.0.2.3:7 "$base3")" -1 2 "added to .3 (not matched)"
+assert_between "$(added_unmatched 192.0.2.3:7 "$base3")" -1 2 "added to .3 (not matched)"
 assert_eq "$(cl list | jq '.faults | length')" 1 "one fault for both directions"
 cl recover both2 >/dev/null
 links=$(ns_exec a ip link show)
