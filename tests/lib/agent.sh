@@ -145,3 +145,17 @@ assert_no_residue() {
 median_ms() {
         ns_probe "$1" "$2" --count "$3" --interval "${4:-5}" | jq -r .median_ms
 }
+
+# median_ms_at_most NS ADDR:PORT COUNT MAX: median_ms, measured once more if it is above MAX. A stall of the
+# user-mode kernel under host load only ever adds time (seen: a median of 85 ms over 50 probes with no qdisc of
+# chaoslet's left; 117 ms for a 90 ms fault), so a median above its bound gets one more measurement and a median below
+# its bound never does. A fault that really stays shows in both.
+median_ms_at_most() {
+        local m
+        m=$(median_ms "$1" "$2" "$3")
+        if awk -v m="$m" -v max="$4" 'BEGIN { exit !(m > max) }'; then
+                echo "note: median $m ms above $4 ms, measuring again" >&2
+                m=$(median_ms "$1" "$2" "$3")
+        fi
+        echo "$m"
+}
