@@ -593,12 +593,36 @@ static void device_uninstall(Registry *r, Rtnl *rtnl, Device *d) {
 
 /* Bring one device's kernel state to what its live faults ask for: the one path every apply, recover, expiry and
  * cleanup goes through. skip is a fault being removed. On failure the device is left as it was. */
+/* Whether the plan needs netlink in the device's namespace, or only the classifier's map (which is the agent's own,
+ * in no namespace): a partition, a classifier loss or a match change beside faults that keep the tree, applied
+ * or removed, changes no class. */
+static bool plan_needs_netlink(const Device *d, const Plan *p) {
+        if (p->n == 0)
+                return d->installed;
+        return !d->installed || p->want != d->classes;
+}
+
+bool device_sync_needs_netns(Registry *r, Device *d, const Fault *skip) {
+        Plan plan;
+
+        plan_device(r, d, skip, &plan);
+        return plan_needs_netlink(d, &plan);
+}
+
 int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcError *err) {
         _cleanup_(rtnl_freep) Rtnl *rtnl = NULL;
         Plan plan;
         int k;
 
         plan_device(r, d, skip, &plan);
+
+        /* No socket in the namespace, no switch into it: a warm apply or recover of such a fault is a map update. */
+        if (!plan_needs_netlink(d, &plan)) {
+                if (plan.n == 0)
+                        return 0;
+                k = classifier_device_update(r->classifier, d->key, &plan.table);
+                return k < 0 ? agent_fail(err, k, RPC_INTERNAL_ERROR, "Failed to update the classifier's map") : 0;
+        }
 
         k = rtnl_open_in_netns(netns_fd, &rtnl);
         if (k < 0)

@@ -40,6 +40,10 @@ void device_release(Registry *r, Device *d);
  * the device is left as it was. */
 int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcError *err);
 
+/* Whether device_sync() with skip would reach into d's namespace (netns_fd is then used), or change the classifier's
+ * map alone (netns_fd may then be -EBADF). */
+bool device_sync_needs_netns(Registry *r, Device *d, const Fault *skip);
+
 /* Sync every device of f after a change to the registry (f applied, or renewed). All or nothing: on a failure,
  * undo() takes the change back in the registry, and the devices already synced are synced again, to what they
  * were. */

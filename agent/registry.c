@@ -431,7 +431,13 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
         bool gone;
         int k;
 
-        k = target_reopen(&f->spec.target, f->netns, &fd);
+        /* Only when a device's tree changes: a fault the classifier alone carried out, beside others that keep the
+         * tree, goes with a map update, and its namespace is not even looked for (if it is gone, the faults that
+         * keep the tree are dropped with it). */
+        bool need = false;
+        for (size_t i = 0; i < f->n_devices && !need; i++)
+                need = device_sync_needs_netns(r, f->devices[i].device, f);
+        k = need ? target_reopen(&f->spec.target, f->netns, &fd) : 0;
         if (k < 0 && k != -ENOENT && !force) {
                 rpc_error_set(err, k == -EACCES || k == -EPERM ? RPC_NOT_PERMITTED : RPC_INTERNAL_ERROR,
                               "Cannot reach the fault's network namespace; the fault stays, try again");

@@ -12,6 +12,8 @@
  *  - cold device through the CLI: `chaoslet --socket S apply ...` and `chaoslet --socket S recover ID`, two execs;
  *  - warm device: apply + recover of a partition of 198.51.100.7/32 on WARM-DEV, where a bandwidth fault applied
  *    at the start stays live;
+ *  - the RPC floor: two fault.get requests of an unknown id, which change nothing: the round trips alone, the
+ *    warm row's floor;
  * and once per round, on DEV in NS:
  *  - exec tc: `ip netns exec NS tc qdisc add dev DEV root tbf rate 10mbit burst 32k latency 50ms` and
  *    `ip netns exec NS tc qdisc del dev DEV root`, two posix_spawn()s, each waited for;
@@ -78,7 +80,7 @@ typedef struct Agent {
         char *label, *socket, *netns, *cold_dev, *warm_dev;
         char netns_path[256];
         RpcClient *client;
-        double *cold, *cli, *warm;
+        double *cold, *cli, *warm, *noop;
 } Agent;
 
 static double now_us(void) {
@@ -124,6 +126,26 @@ static int call(RpcClient *c, const char *method, const char *params) {
 
 static int apply_recover(RpcClient *c, const char *apply, const char *recover) {
         return call(c, "fault.apply", apply) < 0 || call(c, "fault.recover", recover) < 0 ? -EPROTO : 0;
+}
+
+/* The floor of any two requests over the socket: fault.get of an id nobody uses, twice, each answered with the
+ * unknown-id error. It changes nothing and touches no namespace: what is left is the round trip itself (two
+ * wake-ups of each side, the JSON on both ends). */
+static int noop_pair(RpcClient *c) {
+        for (int i = 0; i < 2; i++) {
+                RpcError err = {};
+                cJSON *result = NULL;
+                int r = rpc_client_call(c, "fault.get", cJSON_Parse("{\"id\":\"bench-no-such-fault\"}"), &result,
+                                        &err);
+
+                cJSON_Delete(result);
+                cJSON_Delete(err.data);
+                if (r != -EPROTO || err.code != RPC_UNKNOWN_FAULT) {
+                        fprintf(stderr, "fault.get of an unknown id: %d %d %s\n", r, err.code, err.message);
+                        return -EPROTO;
+                }
+        }
+        return 0;
 }
 
 /* ---- the older form, kept for tests/bench/apply-recover.sh (UML, netem) and tests/bench/journal-cost.sh ---- */
@@ -321,6 +343,11 @@ static int agent_round(Agent *a, const char *cli, unsigned i) {
         a->warm[i] = now_us() - t0;
 
         t0 = now_us();
+        if (noop_pair(a->client) < 0)
+                return -EPROTO;
+        a->noop[i] = now_us() - t0;
+
+        t0 = now_us();
         if (run(cli_apply, true) != 0 || run(cli_recover, true) != 0) {
                 fprintf(stderr, "%s apply/recover failed\n", cli);
                 return -EPROTO;
@@ -410,7 +437,8 @@ int main(int argc, char **argv) {
                 a->cold = calloc(rounds, sizeof(double));
                 a->cli = calloc(rounds, sizeof(double));
                 a->warm = calloc(rounds, sizeof(double));
-                if (!a->cold || !a->cli || !a->warm)
+                a->noop = calloc(rounds, sizeof(double));
+                if (!a->cold || !a->cli || !a->warm || !a->noop)
                         return 1;
                 if (rpc_client_connect(a->socket, &a->client) < 0) {
                         fprintf(stderr, "cannot connect to %s\n", a->socket);
@@ -524,7 +552,8 @@ int main(int argc, char **argv) {
         for (unsigned k = 0; k < n_agents; k++) {
                 Agent *a = &agents[k];
                 BenchStat s_cold = bench_stat(a->cold, rounds), s_cli = bench_stat(a->cli, rounds),
-                          s_warm = bench_stat(a->warm, rounds), none = { NAN, NAN, 0 };
+                          s_warm = bench_stat(a->warm, rounds), s_noop = bench_stat(a->noop, rounds),
+                          none = { NAN, NAN, 0 };
                 char figure[128];
 
                 snprintf(figure, sizeof(figure), "cold device, socket, state on %s", a->label);
@@ -540,6 +569,7 @@ int main(int argc, char **argv) {
                 snprintf(figure, sizeof(figure), "warm device (partition beside a live bandwidth fault), state on %s",
                          a->label);
                 row(report, figure, s_warm, NULL, none, "<= 150 us median", s_warm.median <= 150);
+                row(report, figure, s_warm, "RPC floor: 2 requests that change nothing", s_noop, NULL, -1);
         }
         r = json && bench_report_write(report, json) < 0 ? 1 : 0;
         if (!json)
