@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -18,6 +19,46 @@
 
 #if HAVE_MICROHTTPD
 #include <microhttpd.h>
+
+/* libmicrohttpd is loaded when --metrics-address asks for it, not linked: linked, it brings gnutls, p11-kit,
+ * nettle, gmp, libidn2 and libunistring into every agent, metrics or not, and its start-up RSS went from 3.6 to
+ * 6.3 MiB (bench-scale). What it is called through: */
+static struct {
+        typeof(MHD_start_daemon) *start_daemon;
+        typeof(MHD_stop_daemon) *stop_daemon;
+        typeof(MHD_run) *run;
+        typeof(MHD_get_timeout) *get_timeout;
+        typeof(MHD_get_daemon_info) *get_daemon_info;
+        typeof(MHD_create_response_from_buffer) *create_response_from_buffer;
+        typeof(MHD_add_response_header) *add_response_header;
+        typeof(MHD_queue_response) *queue_response;
+        typeof(MHD_destroy_response) *destroy_response;
+} mhd;
+
+static int mhd_load(void) {
+        static void *dl;
+        void *h;
+
+        if (dl)
+                return 0;
+        /* Kept loaded for the agent's life: its functions are called until the server is freed at exit. */
+        h = dlopen(MICROHTTPD_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+        if (!h)
+                return log_error_errno(ENOPKG, "--metrics-address needs %s, which cannot be loaded: %s",
+                                       MICROHTTPD_SONAME, dlerror());
+#define SYM(name) ((mhd.name = (typeof(mhd.name)) dlsym(h, "MHD_" #name)) != NULL)
+        if (!SYM(start_daemon) || !SYM(stop_daemon) || !SYM(run) || !SYM(get_timeout) || !SYM(get_daemon_info) ||
+            !SYM(create_response_from_buffer) || !SYM(add_response_header) || !SYM(queue_response) ||
+            !SYM(destroy_response)) {
+                log_error("--metrics-address: %s lacks a function chaosletd calls: %s", MICROHTTPD_SONAME, dlerror());
+                dlclose(h);
+                mhd = (typeof(mhd)) {};
+                return -ENOPKG;
+        }
+#undef SYM
+        dl = h;
+        return 0;
+}
 
 /* A scraper, or a few: anything more is someone else's, and waits in the backlog or is refused. */
 #define METRICS_CONNECTIONS_MAX 16
@@ -50,14 +91,14 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
         struct MHD_Response *resp;
         enum MHD_Result r;
 
-        resp = MHD_create_response_from_buffer(strlen(text), (void *) text, MHD_RESPMEM_PERSISTENT);
+        resp = mhd.create_response_from_buffer(strlen(text), (void *) text, MHD_RESPMEM_PERSISTENT);
         if (!resp)
                 return MHD_NO;
-        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+        (void) mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
         if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-                (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-        r = MHD_queue_response(c, status, resp);
-        MHD_destroy_response(resp);
+                (void) mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        r = mhd.queue_response(c, status, resp);
+        mhd.destroy_response(resp);
         return r;
 }
 
@@ -78,12 +119,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory\n");
 
         len = b.len;
-        resp = MHD_create_response_from_buffer(len, buf_take(&b), MHD_RESPMEM_MUST_FREE);
+        resp = mhd.create_response_from_buffer(len, buf_take(&b), MHD_RESPMEM_MUST_FREE);
         if (!resp)
                 return MHD_NO;
-        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-        r = MHD_queue_response(c, MHD_HTTP_OK, resp);
-        MHD_destroy_response(resp);
+        (void) mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        r = mhd.queue_response(c, MHD_HTTP_OK, resp);
+        mhd.destroy_response(resp);
         return r;
 }
 
@@ -92,7 +133,7 @@ static void timer_arm(MetricsServer *s) {
         struct itimerspec its = {};
         MHD_UNSIGNED_LONG_LONG ms;
 
-        if (MHD_get_timeout(s->daemon, &ms) == MHD_YES) {
+        if (mhd.get_timeout(s->daemon, &ms) == MHD_YES) {
                 /* 0 means "run again now", which a timerfd set to 0 would read as "disarm". */
                 its.it_value.tv_sec = (time_t) (ms / 1000);
                 its.it_value.tv_nsec = (long) (ms % 1000) * 1000000L + (ms == 0);
@@ -107,7 +148,7 @@ static void on_event(Loop *loop, int fd, void *userdata, uint32_t events) {
 
         if (fd == s->timer_fd)
                 (void) read(fd, &ticks, sizeof(ticks));
-        (void) MHD_run(s->daemon);
+        (void) mhd.run(s->daemon);
         timer_arm(s);
 }
 
@@ -172,7 +213,7 @@ MetricsServer *metrics_server_free(MetricsServer *s) {
         if (s->timer_fd >= 0)
                 loop_remove(s->loop, s->timer_fd);
         if (s->daemon)
-                MHD_stop_daemon(s->daemon);     /* closes the listening socket it was given, too */
+                mhd.stop_daemon(s->daemon);     /* closes the listening socket it was given, too */
         else
                 safe_close(s->listen_fd);
         safe_close(s->timer_fd);
@@ -187,6 +228,9 @@ int metrics_server_new(Loop *loop, const char *address, Agent *a, MetricsServer 
         const union MHD_DaemonInfo *info;
         int k;
 
+        k = mhd_load();
+        if (k < 0)
+                return k;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
@@ -203,8 +247,8 @@ int metrics_server_new(Loop *loop, const char *address, Agent *a, MetricsServer 
                 return log_error_errno(errno, "Failed to create the metrics server's timer: %m");
 
         /* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: the daemon starts no thread, and its sockets are
-         * in one epoll set of its own, which the agent's loop watches; MHD_run() does one round, never blocking. */
-        s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+         * in one epoll set of its own, which the agent's loop watches; mhd.run() does one round, never blocking. */
+        s->daemon = mhd.start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
                                      MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) METRICS_CONNECTIONS_MAX,
                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) METRICS_CONNECTION_TIMEOUT_S,
@@ -214,7 +258,7 @@ int metrics_server_new(Loop *loop, const char *address, Agent *a, MetricsServer 
                 return log_error_errno(EIO, "Failed to start the metrics server on %s", address);
         snprintf(s->url, sizeof(s->url), "http://%.*s:%d/metrics", (int) (strrchr(address, ':') - address), address,
                  s->port);
-        info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        info = mhd.get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
         if (!info)
                 return log_error_errno(EIO, "The metrics server has no epoll set");
         s->epoll_fd = info->epoll_fd;

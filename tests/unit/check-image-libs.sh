@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# check-image-libs.sh DOCKERFILE INSTALL-DEPS BINARY...: without a container engine, the next best thing to
-# building packaging/Dockerfile. On this Debian host:
+# check-image-libs.sh DOCKERFILE INSTALL-DEPS [--dlopen SONAME]... BINARY...: without a container engine, the next
+# best thing to building packaging/Dockerfile. On this Debian host:
 #
-#   - every shared library that ldd shows for each BINARY belongs to a package that the runtime stage installs,
-#     or that one of those depends on, or that every Debian image has (Priority: required: libc6, zlib1g, ...);
+#   - every shared library that ldd shows for each BINARY, and each SONAME a program loads with dlopen() (found
+#     with ldconfig, as the dynamic loader would), belongs to a package that the runtime stage installs, or that one
+#     of those depends on, or that every Debian image has (Priority: required: libc6, zlib1g, ...);
 #   - every package the runtime stage names exists;
 #   - the build stage installs exactly the build packages of packaging/install-deps.sh (the two lists in step).
 #
@@ -16,7 +17,12 @@ export LC_ALL=C
 
 dockerfile=$1 install_deps=$2
 shift 2
-for c in ldd dpkg-query dpkg apt-cache; do
+dlopened=()
+while [[ ${1:-} == --dlopen ]]; do
+        dlopened+=("$2")
+        shift 2
+done
+for c in ldd ldconfig dpkg-query dpkg apt-cache; do
         command -v "$c" >/dev/null || { echo "skip: $c is not here (not a Debian host)"; exit 77; }
 done
 
@@ -47,10 +53,27 @@ closure=$( { echo "$runtime"; apt-cache depends --recurse --no-recommends --no-s
         --no-breaks --no-replaces --no-enhances $runtime 2>/dev/null | awk '/^[a-z0-9]/ { print $1 } /Depends:/ { print $2 }'; } |
         sed 's/:.*//; s/[<>]//g' | sort -u)
 
+# The libraries of one program: what ldd shows; for "dlopen", each --dlopen SONAME where ldconfig finds it.
+libraries() {
+        if [[ $1 == dlopen ]]; then
+                for so in "${dlopened[@]}"; do
+                        path=$(ldconfig -p | awk -v so="$so" '$1 == so { print $NF; exit }')
+                        echo "${path:-/nonexistent/$so}"
+                done
+        else
+                ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+        fi
+}
+
 libs=0
-for bin in "$@"; do
+for bin in "$@" ${dlopened[@]:+dlopen}; do
         while read -r path; do
                 libs=$((libs + 1))
+                if [[ $path == /nonexistent/* ]]; then
+                        echo "FAIL: a program loads ${path#/nonexistent/} with dlopen(), and ldconfig does not find it here"
+                        failed=1
+                        continue
+                fi
                 pkg=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(realpath "$path")" 2>/dev/null ||
                       dpkg -S "/usr$(realpath "$path")" 2>/dev/null || true)
                 pkg=${pkg%%:*}
@@ -69,7 +92,7 @@ for bin in "$@"; do
                         continue
                 fi
                 echo "ok: $(basename "$bin"): $path from $pkg ($how)"
-        done < <(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+        done < <(libraries "$bin")
 done
 ((libs > 0)) || { echo "FAIL: ldd showed no libraries"; exit 1; }
 
