@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/pkt_sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,17 +25,23 @@
 
 #include "bench-report.h"
 #include "cidr.h"
+#include "device.h"
+#include "filter.h"
+#include "ifb.h"
 #include "loader.h"
 #include "macro.h"
+#include "netns.h"
 #include "probe.h"
 #include "registry.h"
+#include "rtnl.h"
+#include "tree.h"
 
 extern char **environ;
 extern char *program_invocation_short_name;
 
 #define BENCH_CMD_TIMEOUT_MS 30000      /* ip, ethtool, a --compare command's setup */
 #define BENCH_N_CIDRS 65536
-#define BENCH_PAIRS_MAX 8               /* live at once */
+#define BENCH_PAIRS_MAX 12              /* live at once: bench-udp-pps has 10 */
 
 /* What a signal handler must undo: our children (each leads its own process group) and our namespaces. Fixed
  * arrays, so the handler touches no allocator. */
@@ -360,4 +367,53 @@ static inline int bench_classifier_open(KernelFeatures *ret_features, Classifier
         features.has[FEATURE_BPF] = true;
         *ret_features = features;
         return 0;
+}
+
+/* The reference that says what would meet the data-path targets: a fault's tree (applied by registry_apply) swapped,
+ * in one batch, for the same program with the same maps and device key on a clsact egress hook, so that no qdisc
+ * stands in the packets' way (a veth's own is noqueue) and the classifier's work is all that is left. Whatever
+ * bench_hook_undo() and registry_recover() find afterwards, they remove; the latter's root delete then finds none,
+ * which it tolerates. A bench's measurement, not a layout chaoslet installs. */
+#define BENCH_HOOK_FILTER_NAME "chaoslet-bench-hook"
+
+static inline int bench_hook_batch(const BenchPair *p, int ifindex, bool install, uint16_t key, int prog_fd) {
+        _cleanup_(rtnl_freep) Rtnl *rtnl = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char path[PATH_MAX];
+        int k;
+
+        snprintf(path, sizeof(path), "/run/netns/%s", p->sender);
+        k = netns_open_path(path, &fd, NULL);
+        if (k >= 0)
+                k = rtnl_open_in_netns(fd, &rtnl);
+        if (k < 0)
+                return k;
+        if (!install)
+                return rtnl_batch_commit_queued(rtnl, ingress_queue_clsact_del(rtnl, ifindex), NULL);
+        if (tree_queue_root_del(rtnl, ifindex) < 0 || ingress_queue_clsact_add(rtnl, ifindex) < 0 ||
+            filter_queue_bpf_add(rtnl, &(FilterBpf) {
+                    .ifindex = ifindex,
+                    .parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS),
+                    .prio = TREE_FILTER_PRIO,
+                    .prog_fd = prog_fd,
+                    .name = BENCH_HOOK_FILTER_NAME,
+                    .direct_action = true,
+                    .classid = TREE_ROOT_HANDLE | key,  /* the program learns its device from the minor */
+            }) < 0)
+                return -ENOBUFS;
+        return rtnl_batch_commit(rtnl, NULL, NULL);
+}
+
+static inline int bench_hook_instead_of_tree(Registry *reg, const BenchPair *p, const Fault *f) {
+        const Device *d = f->devices[0].device;
+        int k = bench_hook_batch(p, d->ifindex, true, d->key, classifier_prog_fd(reg->classifier));
+
+        if (k < 0)
+                fprintf(stderr, "%s: the clsact hook reference on %s failed: %s\n", program_invocation_short_name,
+                        p->sender, strerror(-k));
+        return k;
+}
+
+static inline void bench_hook_undo(const BenchPair *p, const Fault *f) {
+        (void) bench_hook_batch(p, f->devices[0].device->ifindex, false, 0, -EBADF);
 }
