@@ -591,8 +591,6 @@ static void device_uninstall(Registry *r, Rtnl *rtnl, Device *d) {
                 d->ifindex = 0;
 }
 
-/* Bring one device's kernel state to what its live faults ask for: the one path every apply, recover, expiry and
- * cleanup goes through. skip is a fault being removed. On failure the device is left as it was. */
 /* Whether the plan needs netlink in the device's namespace, or only the classifier's map (which is the agent's own,
  * in no namespace): a partition, a classifier loss or a match change beside faults that keep the tree, applied
  * or removed, changes no class. */
@@ -609,6 +607,8 @@ bool device_sync_needs_netns(Registry *r, Device *d, const Fault *skip) {
         return plan_needs_netlink(d, &plan);
 }
 
+/* Bring one device's kernel state to what its live faults ask for: the one path every apply, recover, expiry and
+ * cleanup goes through. skip is a fault being removed. On failure the device is left as it was. */
 int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcError *err) {
         _cleanup_(rtnl_freep) Rtnl *rtnl = NULL;
         Plan plan;

@@ -450,6 +450,10 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
                 return k;
         }
         gone = k < 0;
+        /* Not looked for, but known gone: a device of ours that is no longer installed lost its namespace (a fault
+         * removed before this one found it gone). */
+        for (size_t i = 0; i < f->n_devices && !need && !gone; i++)
+                gone = !f->devices[i].device->installed;
 
         for (size_t i = 0; i < f->n_devices; i++) {
                 Device *d = f->devices[i].device;

@@ -14,6 +14,7 @@
 # as "error while loading shared libraries" in a cluster.
 set -euo pipefail
 export LC_ALL=C
+PATH=$PATH:/usr/sbin:/sbin      # ldconfig, for a user whose PATH lacks them
 
 dockerfile=$1 install_deps=$2
 shift 2
@@ -53,12 +54,17 @@ closure=$( { echo "$runtime"; apt-cache depends --recurse --no-recommends --no-s
         --no-breaks --no-replaces --no-enhances $runtime 2>/dev/null | awk '/^[a-z0-9]/ { print $1 } /Depends:/ { print $2 }'; } |
         sed 's/:.*//; s/[<>]//g' | sort -u)
 
-# The libraries of one program: what ldd shows; for "dlopen", each --dlopen SONAME where ldconfig finds it.
+# The libraries of one program: what ldd shows; for "dlopen", each --dlopen SONAME where ldconfig finds it (for
+# this machine's architecture: the first entry, as the loader takes it), and what that library itself loads.
 libraries() {
+        local so path
         if [[ $1 == dlopen ]]; then
                 for so in "${dlopened[@]}"; do
-                        path=$(ldconfig -p | awk -v so="$so" '$1 == so { print $NF; exit }')
+                        # awk reads all of ldconfig's output: an early exit would end ldconfig on SIGPIPE, and under
+                        # pipefail the lookup would come back empty without a word.
+                        path=$(awk -v so="$so" '$1 == so && !found { print $NF; found = 1 }' < <(ldconfig -p))
                         echo "${path:-/nonexistent/$so}"
+                        [[ -n $path ]] && libraries "$path"
                 done
         else
                 ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
