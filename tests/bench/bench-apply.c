@@ -35,19 +35,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench-client.h"
 #include "bench-report.h"
-#include "client.h"
-
-extern char **environ;
+#include "bench-util.h"
 
 #define AGENTS_MAX 4
 #define ROUNDS_DEFAULT 200
@@ -83,49 +79,9 @@ typedef struct Agent {
         double *cold, *cli, *warm, *noop;
 } Agent;
 
-static double now_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-/* Runs argv and waits for it; quiet sends its stdout to /dev/null. Returns its exit status, or -errno. */
-static int run(char *const argv[], bool quiet) {
-        posix_spawn_file_actions_t fa;
-        pid_t pid;
-        int status, r;
-
-        posix_spawn_file_actions_init(&fa);
-        if (quiet)
-                posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        if (r != 0)
-                return -r;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
-}
-
-/* params is a JSON text; it is parsed here and consumed by the call. */
-static int call(RpcClient *c, const char *method, const char *params) {
-        RpcError err = {};
-        cJSON *result = NULL;
-        int r;
-
-        r = rpc_client_call(c, method, cJSON_Parse(params), &result, &err);
-        cJSON_Delete(result);
-        if (r < 0) {
-                fprintf(stderr, "%s %s failed: %d %s\n", method, params, err.code, err.message);
-                cJSON_Delete(err.data);
-        }
-        return r;
-}
-
 static int apply_recover(RpcClient *c, const char *apply, const char *recover) {
-        return call(c, "fault.apply", apply) < 0 || call(c, "fault.recover", recover) < 0 ? -EPROTO : 0;
+        return bench_call_text(c, "fault.apply", apply, NULL) < 0 ||
+               bench_call_text(c, "fault.recover", recover, NULL) < 0 ? -EPROTO : 0;
 }
 
 /* The floor of any two requests over the socket: fault.get of an id nobody uses, twice, each answered with the
@@ -183,11 +139,11 @@ static int legacy_main(int argc, char **argv) {
                 return 1;
         if (partition || bandwidth) {
                 for (int i = 0; i < rounds; i++) {
-                        double t0 = now_us();
+                        double t0 = bench_now_us();
 
                         if (apply_recover(c, apply, "{\"id\":\"bench\"}") < 0)
                                 return 1;
-                        agent[i] = (now_us() - t0) / 1e3;
+                        agent[i] = (bench_now_us() - t0) / 1e3;
                 }
                 sa = bench_stat(agent, rounds);
                 printf("apply+recover of a %s, %d rounds: median %.3f ms, p99 %.3f ms\n",
@@ -198,23 +154,23 @@ static int legacy_main(int argc, char **argv) {
         char *add[] = { "ip", "netns", "exec", (char *) ns, "tc", "qdisc", "add", "dev", (char *) dev, "root",
                         "netem", "delay", "90ms", NULL };
         char *del[] = { "ip", "netns", "exec", (char *) ns, "tc", "qdisc", "del", "dev", (char *) dev, "root", NULL };
-        if (run(add, false) != 0 || run(del, false) != 0) {
+        if (bench_exec(add, false) != 0 || bench_exec(del, false) != 0) {
                 fprintf(stderr, "the tc baseline failed (is sch_netem there?)\n");
                 return 1;
         }
 
         /* Interleaved, so drift on a shared machine hits both alike. */
         for (int i = 0; i < rounds; i++) {
-                double t0 = now_us();
+                double t0 = bench_now_us();
 
                 if (apply_recover(c, apply, "{\"id\":\"bench\"}") < 0)
                         return 1;
-                agent[i] = (now_us() - t0) / 1e3;
+                agent[i] = (bench_now_us() - t0) / 1e3;
 
-                t0 = now_us();
-                if (run(add, false) != 0 || run(del, false) != 0)
+                t0 = bench_now_us();
+                if (bench_exec(add, false) != 0 || bench_exec(del, false) != 0)
                         return 1;
-                tc[i] = (now_us() - t0) / 1e3;
+                tc[i] = (bench_now_us() - t0) / 1e3;
         }
         rpc_client_free(c);
 
@@ -332,37 +288,36 @@ static int agent_round(Agent *a, const char *cli, unsigned i) {
                               NULL };
         char *cli_recover[] = { (char *) cli, "--socket", a->socket, "recover", CLI_ID, NULL };
 
-        t0 = now_us();
+        t0 = bench_now_us();
         if (apply_recover(a->client, cold, rec_cold) < 0)
                 return -EPROTO;
-        a->cold[i] = now_us() - t0;
+        a->cold[i] = bench_now_us() - t0;
 
-        t0 = now_us();
+        t0 = bench_now_us();
         if (apply_recover(a->client, warm, rec_warm) < 0)
                 return -EPROTO;
-        a->warm[i] = now_us() - t0;
+        a->warm[i] = bench_now_us() - t0;
 
-        t0 = now_us();
+        t0 = bench_now_us();
         if (noop_pair(a->client) < 0)
                 return -EPROTO;
-        a->noop[i] = now_us() - t0;
+        a->noop[i] = bench_now_us() - t0;
 
-        t0 = now_us();
-        if (run(cli_apply, true) != 0 || run(cli_recover, true) != 0) {
+        t0 = bench_now_us();
+        if (bench_exec(cli_apply, true) != 0 || bench_exec(cli_recover, true) != 0) {
                 fprintf(stderr, "%s apply/recover failed\n", cli);
                 return -EPROTO;
         }
-        a->cli[i] = now_us() - t0;
+        a->cli[i] = bench_now_us() - t0;
         return 0;
 }
 
 int main(int argc, char **argv) {
         static const struct option options[] = {
-                { "json", required_argument, NULL, 'j' },     { "quick", no_argument, NULL, 'q' },
+                BENCH_OPTIONS,
                 { "rounds", required_argument, NULL, 'r' },   { "cli", required_argument, NULL, 'c' },
                 { "tc-netns", required_argument, NULL, 'n' }, { "tc-device", required_argument, NULL, 'd' },
-                { "agent", required_argument, NULL, 'a' },    { "help", no_argument, NULL, 'h' },
-                { "netem", no_argument, NULL, 'N' },
+                { "agent", required_argument, NULL, 'a' },    { "netem", no_argument, NULL, 'N' },
                 {}
         };
         const char *json = NULL, *cli = "chaoslet", *tc_ns = NULL, *tc_dev = NULL;
@@ -374,16 +329,13 @@ int main(int argc, char **argv) {
         char background[768], text[256];
         BenchStat s_exec, s_floor, s_tree, s_true;
         cJSON *report;
-        int opt, r = 1;
+        int opt, code, r = 1;
 
         if (argc >= 4 && argv[1][0] != '-')
                 return legacy_main(argc, argv);
 
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
-                case 'j':
-                        json = optarg;
-                        break;
                 case 'q':
                         rounds = ROUNDS_QUICK;
                         break;
@@ -414,11 +366,10 @@ int main(int argc, char **argv) {
                         }
                         n_agents++;
                         break;
-                case 'h':
-                        help();
-                        return 0;
                 default:
-                        return 2;
+                        code = bench_opt_default(opt, optarg, &json, help);
+                        if (code >= 0)
+                                return code;
                 }
         if (optind < argc || !tc_ns || !tc_dev || n_agents == 0) {
                 help();
@@ -447,7 +398,7 @@ int main(int argc, char **argv) {
                 snprintf(background, sizeof(background),
                          "{\"id\":\"" BACKGROUND_ID "\",\"target\":{\"netns\":\"%s\"},\"device\":\"%s\","
                          "\"bandwidth\":{\"rate\":\"10mbit\"}}", a->netns_path, a->warm_dev);
-                if (call(a->client, "fault.apply", background) < 0)
+                if (bench_call_text(a->client, "fault.apply", background, NULL) < 0)
                         return 1;
         }
 
@@ -474,8 +425,8 @@ int main(int argc, char **argv) {
         }
 
         /* One round untimed: page cache, module loads, the agents' first look at each namespace. */
-        if (run(add, false) != 0 || run(del, false) != 0 || run(tc1, false) != 0 || run(tc_many, false) != 0 ||
-            run(tree_1, true) != 0 || run(tree_n, true) != 0) {
+        if (bench_exec(add, false) != 0 || bench_exec(del, false) != 0 || bench_exec(tc1, false) != 0 ||
+            bench_exec(tc_many, false) != 0 || bench_exec(tree_1, true) != 0 || bench_exec(tree_n, true) != 0) {
                 fprintf(stderr, "the tc baseline failed\n");
                 goto finish;
         }
@@ -489,34 +440,34 @@ int main(int argc, char **argv) {
                         if (agent_round(&agents[k], cli, i) < 0)
                                 goto finish;
 
-                t0 = now_us();
-                if (run(add, false) != 0 || run(del, false) != 0)
+                t0 = bench_now_us();
+                if (bench_exec(add, false) != 0 || bench_exec(del, false) != 0)
                         goto finish;
-                exec_tc[i] = now_us() - t0;
+                exec_tc[i] = bench_now_us() - t0;
 
-                t0 = now_us();
-                if (run(true_argv, false) != 0 || run(true_argv, false) != 0)
+                t0 = bench_now_us();
+                if (bench_exec(true_argv, false) != 0 || bench_exec(true_argv, false) != 0)
                         goto finish;
-                exec_true[i] = now_us() - t0;
+                exec_true[i] = bench_now_us() - t0;
 
-                t0 = now_us();
-                if (run(tc1, false) != 0)
+                t0 = bench_now_us();
+                if (bench_exec(tc1, false) != 0)
                         goto finish;
-                t1 = now_us() - t0;
-                t0 = now_us();
-                if (run(tc_many, false) != 0)
+                t1 = bench_now_us() - t0;
+                t0 = bench_now_us();
+                if (bench_exec(tc_many, false) != 0)
                         goto finish;
-                t_many = now_us() - t0;
+                t_many = bench_now_us() - t0;
                 floor_tc[i] = (t_many - t1) / (BATCH_MANY - 1);
 
-                t0 = now_us();
-                if (run(tree_1, true) != 0)
+                t0 = bench_now_us();
+                if (bench_exec(tree_1, true) != 0)
                         goto finish;
-                t1 = now_us() - t0;
-                t0 = now_us();
-                if (run(tree_n, true) != 0)
+                t1 = bench_now_us() - t0;
+                t0 = bench_now_us();
+                if (bench_exec(tree_n, true) != 0)
                         goto finish;
-                t_many = now_us() - t0;
+                t_many = bench_now_us() - t0;
                 floor_tree[i] = (t_many - t1) / (BATCH_MANY - 1);
         }
 
@@ -570,14 +521,12 @@ int main(int argc, char **argv) {
                 row(report, figure, s_warm, "RPC floor: 2 requests that change nothing", s_noop, "<= 150 us median",
                     s_warm.median <= 150);
         }
-        r = json && bench_report_write(report, json) < 0 ? 1 : 0;
-        if (!json)
-                cJSON_Delete(report);
+        r = bench_report_finish(report, json) < 0 ? 1 : 0;
 
 finish:
         for (unsigned k = 0; k < n_agents; k++) {
                 if (agents[k].client)
-                        call(agents[k].client, "fault.recover", "{\"id\":\"" BACKGROUND_ID "\"}");
+                        bench_call_text(agents[k].client, "fault.recover", "{\"id\":\"" BACKGROUND_ID "\"}", NULL);
                 rpc_client_free(agents[k].client);
         }
         unlink(batch1);

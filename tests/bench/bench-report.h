@@ -125,3 +125,12 @@ static inline int bench_report_write(cJSON *o, const char *path) {
         free(text);
         return r;
 }
+
+/* The end of a run's report: written to path with --json (bench_report_write()), else only freed. */
+static inline int bench_report_finish(cJSON *o, const char *path) {
+        if (!path) {
+                cJSON_Delete(o);
+                return 0;
+        }
+        return bench_report_write(o, path);
+}
