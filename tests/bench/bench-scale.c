@@ -23,23 +23,19 @@
  * Exit status: 0, 1 on a failure, 2 on a usage error. Timings never fail it. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-client.h"
 #include "bench-report.h"
-#include "client.h"
-
-extern char **environ;
+#include "bench-util.h"
 
 #define NETNS_MAX 100
 #define NETNS_QUICK 10
@@ -66,79 +62,8 @@ typedef struct Bench {
         cJSON *report;
 } Bench;
 
-static double now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static BenchStat one(double v) {
         return (BenchStat) { v, v, 1 };
-}
-
-/* Runs argv and waits for it. With out, its stdout goes there (at most size - 1 bytes, NUL-terminated), else to
- * /dev/null. Returns its exit status, or -errno. */
-static int run(char *const argv[], char *out, size_t size) {
-        posix_spawn_file_actions_t fa;
-        int p[2] = { -1, -1 }, status, r;
-        size_t n = 0;
-        pid_t pid;
-
-        if (out && pipe2(p, O_CLOEXEC) < 0)
-                return -errno;
-        posix_spawn_file_actions_init(&fa);
-        if (out)
-                posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
-        else
-                posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        if (out)
-                close(p[1]);
-        if (r != 0) {
-                if (out)
-                        close(p[0]);
-                return -r;
-        }
-        if (out) {
-                for (;;) {
-                        ssize_t k = read(p[0], out + n, size - 1 - n);
-
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        if (k <= 0)
-                                break;
-                        n += (size_t) k;
-                        if (n == size - 1)
-                                break;
-                }
-                out[n] = 0;
-                close(p[0]);
-        }
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
-}
-
-/* params is consumed. With ret, the result is handed over. */
-static int call(RpcClient *c, const char *method, cJSON *params, cJSON **ret) {
-        RpcError err = {};
-        cJSON *result = NULL;
-        int r;
-
-        r = rpc_client_call(c, method, params, &result, &err);
-        if (r < 0) {
-                fprintf(stderr, "%s failed: %d %s\n", method, err.code, err.message);
-                cJSON_Delete(err.data);
-                return r;
-        }
-        if (ret)
-                *ret = result;
-        else
-                cJSON_Delete(result);
-        return 0;
 }
 
 static void fault_id(char *buf, size_t size, unsigned n, unsigned j) {
@@ -261,13 +186,13 @@ static int idle_cpu(Bench *b, double *pct, long *ret_ticks) {
 
         for (unsigned i = 0; i < b->idle_seconds; i++) {
                 int64_t c0 = cpu_ns(b->agent), c1;
-                double w0 = now_ms(), w1;
+                double w0 = bench_now_ms(), w1;
 
                 while (nanosleep(&second, &second) < 0 && errno == EINTR)
                         ;
                 second = (struct timespec) { 1, 0 };
                 c1 = cpu_ns(b->agent);
-                w1 = now_ms();
+                w1 = bench_now_ms();
                 if (c0 < 0 || c1 < 0) {
                         fprintf(stderr, "cannot read the agent's schedstat\n");
                         return -EIO;
@@ -295,12 +220,12 @@ static int list_latency(Bench *b, unsigned expect, double *ms, size_t *ret_bytes
 
         for (unsigned i = 0; i < LIST_CALLS; i++) {
                 cJSON *result = NULL;
-                double t0 = now_ms();
+                double t0 = bench_now_ms();
                 int n;
 
-                if (call(b->client, "fault.list", NULL, &result) < 0)
+                if (bench_call(b->client, "fault.list", NULL, &result) < 0)
                         return -EPROTO;
-                ms[i] = now_ms() - t0;
+                ms[i] = bench_now_ms() - t0;
                 n = cJSON_GetArraySize(cJSON_GetObjectItem(result, "faults"));
                 if (i == 0 && ret_bytes) {
                         char *text = cJSON_PrintUnformatted(result);
@@ -339,27 +264,27 @@ static int exec_tc(Bench *b, double *add, double *del) {
                                       "classid", classid, NULL };
                 unsigned count = n == k - 1 ? TC_SAMPLES - i : per;
 
-                if (run(root_add, NULL, 0) != 0) {
+                if (bench_exec(root_add, true) != 0) {
                         fprintf(stderr, "tc qdisc add htb root in %s failed\n", ns->name);
                         return -EIO;
                 }
                 for (unsigned c = 0; c < count && r == 0; c++) {
-                        double t0 = now_ms();
+                        double t0 = bench_now_ms();
 
                         snprintf(classid, sizeof(classid), "1:%x", c + 1);
-                        if (run(class_add, NULL, 0) != 0)
+                        if (bench_exec(class_add, true) != 0)
                                 r = -EIO;
-                        add[i + c] = now_ms() - t0;
+                        add[i + c] = bench_now_ms() - t0;
                 }
                 for (unsigned c = 0; c < count && r == 0; c++) {
-                        double t0 = now_ms();
+                        double t0 = bench_now_ms();
 
                         snprintf(classid, sizeof(classid), "1:%x", c + 1);
-                        if (run(class_del, NULL, 0) != 0)
+                        if (bench_exec(class_del, true) != 0)
                                 r = -EIO;
-                        del[i + c] = now_ms() - t0;
+                        del[i + c] = bench_now_ms() - t0;
                 }
-                if (run(root_del, NULL, 0) != 0 && r == 0)
+                if (bench_exec(root_del, true) != 0 && r == 0)
                         r = -EIO;
                 if (r < 0) {
                         fprintf(stderr, "the exec tc baseline failed in %s\n", ns->name);
@@ -372,16 +297,16 @@ static int exec_tc(Bench *b, double *add, double *del) {
 
 /* `ip netns exec NS tc qdisc show dev DEV` in every namespace, once: the total in ms. */
 static double exec_tc_show(Bench *b, char *buf) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
 
         for (unsigned n = 0; n < b->n_netns; n++) {
                 Netns *ns = &b->netns[n];
                 char *show[] = { "ip", "netns", "exec", ns->name, "tc", "qdisc", "show", "dev", ns->dev, NULL };
 
-                if (run(show, buf, CAPTURE_MAX) != 0)
+                if (bench_exec_capture(show, buf, CAPTURE_MAX) != 0)
                         return NAN;
         }
-        return now_ms() - t0;
+        return bench_now_ms() - t0;
 }
 
 /* The number of namespaces with something of chaoslet's left: its htb root, or an IFB. */
@@ -394,9 +319,9 @@ static unsigned residue(Bench *b, char *buf) {
                 char *links[] = { "ip", "-n", ns->name, "-o", "link", "show", NULL };
                 bool dirty;
 
-                dirty = run(qdiscs, buf, CAPTURE_MAX) != 0 || strstr(buf, "htb c4a0:");
+                dirty = bench_exec_capture(qdiscs, buf, CAPTURE_MAX) != 0 || strstr(buf, "htb c4a0:");
                 if (!dirty)
-                        dirty = run(links, buf, CAPTURE_MAX) != 0 || strstr(buf, "chaoslet-i");
+                        dirty = bench_exec_capture(links, buf, CAPTURE_MAX) != 0 || strstr(buf, "chaoslet-i");
                 if (dirty) {
                         fprintf(stderr, "something of chaoslet's is left in %s:\n%s\n", ns->name, buf);
                         left++;
@@ -477,18 +402,19 @@ static int run_bench(Bench *b) {
         if (exec_tc(b, tc_add, tc_del) < 0)
                 goto finish;
 
-        t0 = now_ms();
+        t0 = bench_now_ms();
         for (unsigned n = 0; n < b->n_netns; n++)
                 for (unsigned j = 0; j < b->per_netns; j++, i++) {
-                        double t1 = now_ms();
+                        double t1 = bench_now_ms();
 
-                        if (call(b->client, "fault.apply", fault_params(&b->netns[n], n, j, b->per_netns), NULL) < 0) {
+                        if (bench_call(b->client, "fault.apply", fault_params(&b->netns[n], n, j, b->per_netns),
+                                       NULL) < 0) {
                                 fprintf(stderr, "fault %u of %s\n", j, b->netns[n].name);
                                 goto finish;
                         }
-                        apply[i] = now_ms() - t1;
+                        apply[i] = bench_now_ms() - t1;
                 }
-        apply_total = now_ms() - t0;
+        apply_total = bench_now_ms() - t0;
 
         hwm_apply = status_kb(b->agent, "VmHWM");
         if (list_latency(b, b->n_faults, list_n, &list_bytes, &list_agent_ms, &list_client_ms) < 0 ||
@@ -499,18 +425,18 @@ static int run_bench(Bench *b) {
         rss_n = status_kb(b->agent, "VmRSS");
         tc_show = exec_tc_show(b, buf);
 
-        t0 = now_ms();
+        t0 = bench_now_ms();
         i = 0;
         for (unsigned n = 0; n < b->n_netns; n++)
                 for (unsigned j = 0; j < b->per_netns; j++, i++) {
-                        double t1 = now_ms();
+                        double t1 = bench_now_ms();
 
-                        if (call(b->client, "fault.recover", id_params(n, j), NULL) < 0)
+                        if (bench_call(b->client, "fault.recover", id_params(n, j), NULL) < 0)
                                 goto finish;
-                        recover[i] = now_ms() - t1;
+                        recover[i] = bench_now_ms() - t1;
                 }
-        recover_total = now_ms() - t0;
-        if (call(b->client, "fault.list", NULL, &result) < 0)
+        recover_total = bench_now_ms() - t0;
+        if (bench_call(b->client, "fault.list", NULL, &result) < 0)
                 goto finish;
         left = residue(b, buf) + (cJSON_GetArraySize(cJSON_GetObjectItem(result, "faults")) > 0);
 
@@ -613,11 +539,10 @@ finish:
 
 int main(int argc, char **argv) {
         static const struct option options[] = {
-                { "json", required_argument, NULL, 'j' },         { "quick", no_argument, NULL, 'q' },
+                BENCH_OPTIONS,
                 { "idle-seconds", required_argument, NULL, 'i' }, { "setup-ms", required_argument, NULL, 'S' },
                 { "socket", required_argument, NULL, 's' },       { "agent-pid", required_argument, NULL, 'p' },
                 { "netns", required_argument, NULL, 'n' },        { "faults-per-netns", required_argument, NULL, 'f' },
-                { "help", no_argument, NULL, 'h' },
                 {}
         };
         const char *json = NULL, *sock = NULL;
@@ -629,9 +554,6 @@ int main(int argc, char **argv) {
 
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
-                case 'j':
-                        json = optarg;
-                        break;
                 case 'q':
                         quick = true;
                         break;
@@ -673,11 +595,10 @@ int main(int argc, char **argv) {
                         snprintf(ns->path, sizeof(ns->path), "/run/netns/%s", ns->name);
                         break;
                 }
-                case 'h':
-                        help();
-                        return 0;
                 default:
-                        return 2;
+                        r = bench_opt_default(opt, optarg, &json, help);
+                        if (r >= 0)
+                                return r;
                 }
         if (optind < argc || !sock || b.agent <= 0 || b.n_netns == 0) {
                 help();
@@ -711,9 +632,5 @@ int main(int argc, char **argv) {
                 cJSON_Delete(b.report);
                 return 1;
         }
-        if (!json) {
-                cJSON_Delete(b.report);
-                return 0;
-        }
-        return bench_report_write(b.report, json) < 0 ? 1 : 0;
+        return bench_report_finish(b.report, json) < 0 ? 1 : 0;
 }
