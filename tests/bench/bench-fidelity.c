@@ -21,22 +21,18 @@
  * Full run about 100 s inside uml-run.sh, boot included, --quick about 45 s. Exit status: 0, 77 outside user-mode Linux, 1 on
  * a failure, 2 on a usage error. Timings and rates never fail it. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench-client.h"
 #include "bench-report.h"
+#include "bench-util.h"
 #include "macro.h"
-#include "client.h"
-
-extern char **environ;
 
 #define OUTPUT_MAX (1024 * 1024)     /* udpprobe --rtts: about 9 bytes a probe */
 #define WILSON_Z99 2.5758293035489004     /* two-sided 99 % */
@@ -108,64 +104,6 @@ static double probe_stddev_within(const Probe *p, double lo, double hi, unsigned
         return sqrt(sq / (n - 1));
 }
 
-/* Runs argv (PATH is searched) and waits for it, with its stdout in *ret_out (malloc'd, NUL-terminated, at most
- * OUTPUT_MAX bytes), or to /dev/null when ret_out is NULL. Returns its exit status, or -errno. */
-static int run(char *const argv[], char **ret_out) {
-        posix_spawn_file_actions_t fa;
-        int pipefd[2] = { -1, -1 }, status, r;
-        size_t n = 0, size = 0;
-        char *out = NULL;
-        pid_t pid;
-
-        if (ret_out && pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        posix_spawn_file_actions_init(&fa);
-        if (ret_out)
-                posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-        else
-                posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        if (ret_out)
-                close(pipefd[1]);
-        if (r != 0) {
-                if (ret_out)
-                        close(pipefd[0]);
-                return -r;
-        }
-        /* Read to the end even past OUTPUT_MAX, so the child never blocks on a full pipe. */
-        while (ret_out) {
-                char chunk[16384];
-                ssize_t k = read(pipefd[0], chunk, sizeof(chunk));
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                if (n + (size_t) k + 1 > size && n + (size_t) k < OUTPUT_MAX) {
-                        char *bigger = realloc(out, size = n + (size_t) k + 1 + sizeof(chunk) * 4);
-
-                        if (!bigger)
-                                break;
-                        out = bigger;
-                }
-                if (n + (size_t) k < size) {
-                        memcpy(out + n, chunk, (size_t) k);
-                        n += (size_t) k;
-                }
-        }
-        if (ret_out) {
-                close(pipefd[0]);
-                if (out)
-                        out[n] = '\0';
-                *ret_out = out;
-        }
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
-}
-
 static double json_number(const cJSON *o, const char *name) {
         const cJSON *v = cJSON_GetObjectItem(o, name);
 
@@ -174,7 +112,7 @@ static double json_number(const cJSON *o, const char *name) {
 
 /* count probes interval_ms apart; a reply later than timeout_ms after its probe counts as lost. */
 static int probe(const Bench *b, unsigned count, unsigned interval_ms, unsigned timeout_ms, Probe *ret) {
-        char c[16], i[16], t[16], *out = NULL;
+        char c[16], i[16], t[16], *out;
         char *argv[] = { (char *) b->udpprobe, "probe", "--to", (char *) b->to, "--count", c, "--interval", i,
                          "--timeout", t, "--json", "--rtts", "--buffer", PROBE_BUFFER, NULL };
         const cJSON *rtts, *v;
@@ -185,8 +123,11 @@ static int probe(const Bench *b, unsigned count, unsigned interval_ms, unsigned 
         snprintf(c, sizeof(c), "%u", count);
         snprintf(i, sizeof(i), "%u", interval_ms);
         snprintf(t, sizeof(t), "%u", timeout_ms);
-        r = run(argv, &out);
-        o = r == 0 && out ? cJSON_Parse(out) : NULL;
+        out = malloc(OUTPUT_MAX);
+        if (!out)
+                return -ENOMEM;
+        r = bench_exec_capture(argv, out, OUTPUT_MAX);
+        o = r == 0 ? cJSON_Parse(out) : NULL;
         free(out);
         rtts = cJSON_GetObjectItem(o, "rtt_ms");
         if (!cJSON_IsArray(rtts)) {
@@ -235,20 +176,6 @@ static int probe_merge(Probe *dst, Probe *src) {
         return 0;
 }
 
-static int call(const Bench *b, const char *method, cJSON *params) {
-        RpcError err = {};
-        cJSON *result = NULL;
-        int r;
-
-        r = rpc_client_call(b->client, method, params, &result, &err);
-        cJSON_Delete(result);
-        if (r < 0) {
-                fprintf(stderr, "%s failed: %d %s\n", method, err.code, err.message);
-                cJSON_Delete(err.data);
-        }
-        return r;
-}
-
 /* netem is the fault's "netem" object, as JSON text. */
 static int apply(const Bench *b, const char *id, const char *netem) {
         cJSON *p = cJSON_CreateObject(), *target = cJSON_AddObjectToObject(p, "target");
@@ -257,14 +184,14 @@ static int apply(const Bench *b, const char *id, const char *netem) {
         cJSON_AddStringToObject(target, "netns", b->netns);
         cJSON_AddStringToObject(p, "device", b->device);
         cJSON_AddItemToObject(p, "netem", cJSON_Parse(netem));
-        return call(b, "fault.apply", p);
+        return bench_call(b->client, "fault.apply", p, NULL);
 }
 
 static int recover(const Bench *b, const char *id) {
         cJSON *p = cJSON_CreateObject();
 
         cJSON_AddStringToObject(p, "id", id);
-        return call(b, "fault.recover", p);
+        return bench_call(b->client, "fault.recover", p, NULL);
 }
 
 /* The baselines' netem, added with tc as a user would (this process runs in the target namespace). */
@@ -274,7 +201,7 @@ static int tc_netem(const Bench *b, bool add, const char *delay, const char *jit
 
         if (!add)
                 argv[6] = NULL;
-        return run(argv, NULL) == 0 ? 0 : -EIO;
+        return bench_exec(argv, true) == 0 ? 0 : -EIO;
 }
 
 /* Wilson score interval of k successes in n, in percent. */
@@ -471,10 +398,10 @@ static void help(void) {
 
 int main(int argc, char **argv) {
         static const struct option options[] = {
-                { "json", required_argument, NULL, 'j' },   { "quick", no_argument, NULL, 'q' },
+                BENCH_OPTIONS,
                 { "socket", required_argument, NULL, 's' }, { "netns", required_argument, NULL, 'n' },
                 { "device", required_argument, NULL, 'd' }, { "to", required_argument, NULL, 't' },
-                { "udpprobe", required_argument, NULL, 'u' }, { "help", no_argument, NULL, 'h' },
+                { "udpprobe", required_argument, NULL, 'u' },
                 {}
         };
         const char *json = NULL, *socket = NULL;
@@ -485,9 +412,6 @@ int main(int argc, char **argv) {
 
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
-                case 'j':
-                        json = optarg;
-                        break;
                 case 'q':
                         plan = &plan_quick;
                         break;
@@ -506,11 +430,10 @@ int main(int argc, char **argv) {
                 case 'u':
                         b.udpprobe = optarg;
                         break;
-                case 'h':
-                        help();
-                        return 0;
                 default:
-                        return 2;
+                        r = bench_opt_default(opt, optarg, &json, help);
+                        if (r >= 0)
+                                return r;
                 }
         if (optind != argc)
                 return 2;
@@ -571,9 +494,5 @@ int main(int argc, char **argv) {
                                      "jitter, %u order, %u loss, %u queue.",
                  plan->base, plan->latency, plan->jitter, plan->order, plan->loss, plan->queue);
         bench_report_note(b.report, note);
-        if (json && bench_report_write(b.report, json) < 0)
-                return 1;
-        if (!json)
-                cJSON_Delete(b.report);
-        return 0;
+        return bench_report_finish(b.report, json) < 0 ? 1 : 0;
 }
