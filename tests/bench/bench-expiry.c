@@ -34,7 +34,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,7 +41,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,10 +48,9 @@
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 
+#include "bench-client.h"
 #include "bench-report.h"
-#include "client.h"
-
-extern char **environ;
+#include "bench-util.h"
 
 #define TRIALS_DEFAULT 50
 #define TRIALS_QUICK 10
@@ -235,60 +232,12 @@ static int bench_open(Bench *b) {
         return 0;
 }
 
-/* Runs argv; wait: wait for it and return its exit status, else return its pid. -errno on failure. */
-static int spawn(char *const argv[], bool wait) {
-        posix_spawn_file_actions_t fa;
-        pid_t pid;
-        int status, r;
-
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        if (r != 0)
-                return -r;
-        if (!wait)
-                return pid;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
-}
-
-static int reap(pid_t pid) {
-        int status;
-
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
-}
-
-/* params is a JSON text, parsed here and consumed by the call. */
-static int call(Bench *b, const char *method, const char *params, cJSON **ret) {
-        RpcError err = {};
-        cJSON *result = NULL;
-        int r;
-
-        r = rpc_client_call(b->client, method, cJSON_Parse(params), &result, &err);
-        if (r < 0) {
-                fprintf(stderr, "%s %s failed: %d %s\n", method, params, err.code, err.message);
-                cJSON_Delete(err.data);
-                return r;
-        }
-        if (ret)
-                *ret = result;
-        else
-                cJSON_Delete(result);
-        return 0;
-}
-
 /* Whether fault.list shows FAULT_ID: 1 listed (ret_state its state), 0 not, -errno on failure. */
 static int listed(Bench *b, char *ret_state, size_t len) {
         cJSON *result = NULL, *f;
         int r = 0;
 
-        if (call(b, "fault.list", "{}", &result) < 0)
+        if (bench_call_text(b->client, "fault.list", "{}", &result) < 0)
                 return -EPROTO;
         cJSON_ArrayForEach(f, cJSON_GetObjectItem(result, "faults")) {
                 const cJSON *id = cJSON_GetObjectItem(f, "id"), *state = cJSON_GetObjectItem(f, "state");
@@ -383,11 +332,9 @@ static int probe_through(Bench *b, Mode mode, int64_t deadline, char *const del_
                         next += b->interval_us * 1000ll;
                 }
                 if (mode == MODE_EXEC && !child && now >= deadline) {
-                        r = spawn(del_argv, false);
+                        r = bench_exec_start(del_argv, BENCH_STDOUT_NULL, &child);
                         if (r < 0)
                                 return fprintf(stderr, "spawn tc qdisc del: %s\n", strerror(-r)), r;
-                        child = r;
-                        r = 0;
                 }
                 wait = next - now_ns(CLOCK_MONOTONIC);
                 if (wait < 0)
@@ -415,7 +362,7 @@ static int probe_through(Bench *b, Mode mode, int64_t deadline, char *const del_
         if (t->received_after)
                 t->lost_after = (b->seq - t->first_seq) - t->received_after;
         if (child) {
-                r = reap(child);
+                r = bench_exec_wait(child);
                 if (r != 0)
                         return fprintf(stderr, "tc qdisc del exited with %d\n", r), -EPROTO;
         }
@@ -445,7 +392,7 @@ static int trial(Bench *b, Mode mode, Tally *y) {
         (void) mon_read(b);
 
         if (mode == MODE_EXEC) {
-                r = spawn(add, true);
+                r = bench_exec(add, true);
                 if (r != 0)
                         return fprintf(stderr, "tc qdisc add tbf: %d\n", r), -EPROTO;
                 (void) mon_read(b);
@@ -468,10 +415,10 @@ static int trial(Bench *b, Mode mode, Tally *y) {
                                  "{\"id\":\"" KEEPER_ID "\",\"target\":{\"netns\":\"/run/netns/%s\"},"
                                  "\"device\":\"%s\",\"partition\":true,\"duration\":\"1m\","
                                  "\"match\":{\"cidrs\":[\"" KEEPER_CIDR "\"]}}", b->netns, b->device);
-                        if (call(b, "fault.apply", keeper, NULL) < 0)
+                        if (bench_call_text(b->client, "fault.apply", keeper, NULL) < 0)
                                 return -EPROTO;
                 }
-                if (call(b, "fault.apply", params, &result) < 0)
+                if (bench_call_text(b->client, "fault.apply", params, &result) < 0)
                         return -EPROTO;
                 if (mode == MODE_STOPPED && kill(b->agent_pid, SIGSTOP) < 0) {
                         cJSON_Delete(result);
@@ -488,7 +435,8 @@ static int trial(Bench *b, Mode mode, Tally *y) {
                         return fprintf(stderr, "fault.apply: no expires_at, or probing failed\n"), r;
                 /* Right after the expiry (for a stopped agent: right after SIGCONT), what does a client see? */
                 tally_listing(b, y);
-                if (mode == MODE_WARM && call(b, "fault.recover", "{\"id\":\"" KEEPER_ID "\"}", NULL) < 0)
+                if (mode == MODE_WARM &&
+                    bench_call_text(b->client, "fault.recover", "{\"id\":\"" KEEPER_ID "\"}", NULL) < 0)
                         return -EPROTO;
                 if (mode == MODE_STOPPED) {
                         char state[32];
@@ -551,12 +499,9 @@ static BenchStat stat_of(double *v, unsigned n) {
 }
 
 int main(int argc, char **argv) {
-        enum { ARG_JSON = 0x100, ARG_QUICK, ARG_TRIALS, ARG_INTERVAL, ARG_SOCKET, ARG_AGENT_PID, ARG_NETNS,
-               ARG_DEVICE, ARG_PEER, ARG_TO };
+        enum { ARG_TRIALS = 0x100, ARG_INTERVAL, ARG_SOCKET, ARG_AGENT_PID, ARG_NETNS, ARG_DEVICE, ARG_PEER, ARG_TO };
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", required_argument, NULL, ARG_JSON },
-                { "quick", no_argument, NULL, ARG_QUICK },
+                BENCH_OPTIONS,
                 { "trials", required_argument, NULL, ARG_TRIALS },
                 { "interval-us", required_argument, NULL, ARG_INTERVAL },
                 { "socket", required_argument, NULL, ARG_SOCKET },
@@ -574,17 +519,11 @@ int main(int argc, char **argv) {
         char note[512];
         int64_t t0;
         cJSON *o;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_JSON:
-                        json = optarg;
-                        break;
-                case ARG_QUICK:
+                case 'q':
                         b.trials = TRIALS_QUICK;
                         break;
                 case ARG_TRIALS:
@@ -612,7 +551,9 @@ int main(int argc, char **argv) {
                         b.to = optarg;
                         break;
                 default:
-                        return 2;
+                        r = bench_opt_default(c, optarg, &json, help);
+                        if (r >= 0)
+                                return r;
                 }
         if (!b.socket || b.agent_pid <= 0 || !b.netns || !b.device || !b.peer_netns || !b.to || b.trials < 1 ||
             b.trials > TRIALS_MAX || b.interval_us < 50 || b.interval_us > 100000) {
@@ -722,10 +663,8 @@ int main(int argc, char **argv) {
         bench_report_note(o, note);
         printf("- %s\n", note);
 
-        if (json && bench_report_write(o, json) < 0)
+        if (bench_report_finish(o, json) < 0)
                 return 1;
-        if (!json)
-                cJSON_Delete(o);
         mnl_socket_close(b.mon);
         return 0;
 }
