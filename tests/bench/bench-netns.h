@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* What the veth benchmarks (bench-throughput, bench-udp-pps) share: children in process groups of their own, with a
  * timeout; a fresh pair of namespaces joined by a veth pair, deleted on every exit path, signals included; the
- * sender's and the sink's CPUs; and a partition fault of a large CIDR set applied through the agent's own code
- * (registry_apply(), as fault.apply does). Header-only, as bench-report.h: each benchmark is one file. */
+ * sender's and the sink's CPUs; a partition fault of a large CIDR set applied through the agent's own code
+ * (registry_apply(), as fault.apply does); and the rest of their mains alike: the options both take, the root
+ * check, the classifier and registry (BenchAgent) from start to end, the machine line of the table. Header-only,
+ * as bench-report.h: each benchmark is one file. */
 #pragma once
 
 #include <errno.h>
@@ -19,16 +21,19 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench-report.h"
+#include "bench-util.h"
 #include "cidr.h"
 #include "device.h"
 #include "filter.h"
 #include "ifb.h"
 #include "loader.h"
+#include "log.h"
 #include "macro.h"
 #include "netns.h"
 #include "probe.h"
@@ -36,12 +41,13 @@
 #include "rtnl.h"
 #include "tree.h"
 
-extern char **environ;
 extern char *program_invocation_short_name;
 
 #define BENCH_CMD_TIMEOUT_MS 30000      /* ip, ethtool, a --compare command's setup */
 #define BENCH_N_CIDRS 65536
 #define BENCH_PAIRS_MAX 12              /* live at once: bench-udp-pps has 10 */
+#define BENCH_ROUNDS_MAX 50             /* --rounds */
+#define BENCH_SECONDS_MAX 60            /* --seconds */
 
 /* What a signal handler must undo: our children (each leads its own process group) and our namespaces. Fixed
  * arrays, so the handler touches no allocator. */
@@ -84,13 +90,6 @@ static inline void bench_child_track(pid_t pid, bool live) {
                         bench_live_children[i] = live ? pid : 0;
                         return;
                 }
-}
-
-static inline double bench_now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
 }
 
 /* Start argv in a process group of its own, stdout to out_fd and stderr to err_fd (or ours when -1). */
@@ -416,4 +415,105 @@ static inline int bench_hook_instead_of_tree(Registry *reg, const BenchPair *p, 
 
 static inline void bench_hook_undo(const BenchPair *p, const Fault *f) {
         (void) bench_hook_batch(p, f->devices[0].device->ifindex, false, 0, -EBADF);
+}
+
+/* The options both veth benchmarks take, the head of their getopt_long() tables: BENCH_OPTIONS, --rounds N,
+ * --seconds S and --verbose (the agent's code logs at debug level). */
+#define BENCH_VETH_OPTIONS                                  \
+        BENCH_OPTIONS,                                      \
+        { "rounds", required_argument, NULL, 'r' },         \
+        { "seconds", required_argument, NULL, 's' },        \
+        { "verbose", no_argument, NULL, 'v' }
+
+/* 0, or 77 with a "skip: ..." line on stdout when this process may not make namespaces or load BPF. */
+static inline int bench_need_root(void) {
+        if (geteuid() == 0)
+                return 0;
+        printf("skip: needs root for network namespaces, cls_bpf and BPF maps\n");
+        return 77;
+}
+
+/* The agent's own code that a veth benchmark applies its faults through, as chaosletd holds it: the kernel's
+ * features, the classifier, and a registry over them. */
+typedef struct BenchAgent {
+        KernelFeatures features;
+        Classifier *classifier;
+        Registry reg;
+        bool reg_live;
+} BenchAgent;
+
+/* The start of a veth benchmark, its options read, before its first namespace: stdout by lines (a table's rows
+ * show as they come), the sender's and sink's CPUs, libbpf's messages routed into the log, the signal handler, and
+ * the classifier (bench_classifier_open(): 0, or 77). */
+static inline int bench_agent_open(BenchAgent *a, int cpus[static 2]) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        bench_cpus_pick(cpus);
+        classifier_setup_logging();
+        bench_signals_install();
+        return bench_classifier_open(&a->features, &a->classifier);
+}
+
+/* The registry that the faults go in through, as fault.apply's do; a failure is said here. */
+static inline int bench_agent_registry(BenchAgent *a) {
+        int k;
+
+        k = registry_init(&a->reg, a->classifier, &a->features, 3600ll * 1000000000);
+        if (k < 0) {
+                fprintf(stderr, "%s: registry_init: %s\n", program_invocation_short_name, strerror(-k));
+                return k;
+        }
+        a->reg_live = true;
+        return 0;
+}
+
+/* Every exit path's, once bench_agent_open() has run: the registry, the classifier, and what is left of our
+ * namespaces and children. */
+static inline void bench_agent_done(BenchAgent *a) {
+        if (a->reg_live)
+                registry_done(&a->reg);
+        a->reg_live = false;
+        a->classifier = classifier_free(a->classifier);
+        bench_cleanup_async();
+}
+
+/* Option arg as a whole number in [min, max], or -ERANGE with "NAME wants MIN..MAX" said. */
+static inline int bench_opt_range(const char *name, const char *arg, unsigned min, unsigned max,
+                                  unsigned *ret) {
+        unsigned v = (unsigned) atoi(arg);
+
+        if (v < min || v > max) {
+                fprintf(stderr, "%s: %s wants %u..%u\n", program_invocation_short_name, name, min, max);
+                return -ERANGE;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* The default of a veth benchmark's option switch: what BENCH_VETH_OPTIONS hold and every veth benchmark reads
+ * alike, --rounds (rounds_min..BENCH_ROUNDS_MAX), --seconds and --verbose, then bench_opt_default(). Returns -1
+ * when it took opt, else what main returns: 0 after --help, 2 on a usage error (said). */
+static inline int bench_veth_option(int opt, const char *arg, unsigned rounds_min, unsigned *rounds,
+                                    unsigned *seconds, const char **json, void (*help)(void)) {
+        switch (opt) {
+        case 'r':
+                return bench_opt_range("--rounds", arg, rounds_min, BENCH_ROUNDS_MAX, rounds) < 0 ? 2 : -1;
+        case 's':
+                return bench_opt_range("--seconds", arg, 1, BENCH_SECONDS_MAX, seconds) < 0 ? 2 : -1;
+        case 'v':
+                log_set_max_level(LOG_DEBUG);
+                return -1;
+        default:
+                return bench_opt_default(opt, arg, json, help);
+        }
+}
+
+/* The table's second line: the machine, and the CPUs of the sender and of the sink. */
+static inline void bench_veth_print_machine(const int cpus[static 2]) {
+        char model[128];
+        struct utsname un;
+
+        uname(&un);
+        bench_cpu_model(model, sizeof(model));
+        printf("kernel %s, %ld CPUs (%s); sender on CPU %d, sink on CPU %d\n\n", un.release,
+               sysconf(_SC_NPROCESSORS_ONLN), model, cpus[0], cpus[1]);
 }

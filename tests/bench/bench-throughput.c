@@ -54,7 +54,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,8 +69,6 @@
 
 #define N_CIDRS BENCH_N_CIDRS
 #define ROUNDS_MIN 3
-#define ROUNDS_MAX 50
-#define SECONDS_MAX 60
 #define COMPARE_MAX 4
 #define CONFIGS_MAX (4 + COMPARE_MAX)
 #define SINK_ADDR "[2001:db8::2]:5201"
@@ -94,10 +91,10 @@ typedef struct Config {
                                          * instead of its tree (bench_hook_instead_of_tree()) */
         bool skipped;
         char reason[320];               /* why skipped */
-        double gbit[ROUNDS_MAX];
-        double gbit_round[ROUNDS_MAX];  /* gbit in round order (print_table sorts gbit) */
-        double setup_ms[ROUNDS_MAX];
-        double teardown_ms[ROUNDS_MAX];
+        double gbit[BENCH_ROUNDS_MAX];
+        double gbit_round[BENCH_ROUNDS_MAX]; /* gbit in round order (print_table sorts gbit) */
+        double setup_ms[BENCH_ROUNDS_MAX];
+        double teardown_ms[BENCH_ROUNDS_MAX];
         unsigned n;
         double paired;          /* median of gbit[i] / the no-fault gbit[i] of the same round */
 } Config;
@@ -382,20 +379,15 @@ finish:
 }
 
 static void print_table(Config *configs, size_t n_configs, unsigned rounds, unsigned seconds) {
-        char model[128];
-        struct utsname un;
         double base;
 
-        uname(&un);
-        bench_cpu_model(model, sizeof(model));
         printf("\nTCP throughput, one stream 2001:db8::1 -> 2001:db8::2 over a veth pair, %u interleaved runs of %u s "
                "per configuration, fresh namespaces per run\n%s\n",
                rounds, seconds,
                no_offload ? "offloads off (--no-offload): TSO/GSO off on the sender, GRO off on the sink, every packet "
                             "one MTU"
                           : "offloads on (veth's defaults): TSO on the sender, so most packets are 64 KiB");
-        printf("kernel %s, %ld CPUs (%s); sender on CPU %d, sink on CPU %d\n\n", un.release,
-               sysconf(_SC_NPROCESSORS_ONLN), model, cpus[0], cpus[1]);
+        bench_veth_print_machine(cpus);
         printf("| configuration                                                   | median Gbit/s |   min |   max | "
                "vs no fault | paired | setup ms |\n");
         printf("|-----------------------------------------------------------------|---------------|-------|-------|-"
@@ -404,7 +396,7 @@ static void print_table(Config *configs, size_t n_configs, unsigned rounds, unsi
          * cancels. Computed before bench_median() sorts the runs out of their rounds. */
         for (size_t i = 0; i < n_configs; i++) {
                 Config *c = &configs[i];
-                double v[ROUNDS_MAX];
+                double v[BENCH_ROUNDS_MAX];
 
                 memcpy(c->gbit_round, c->gbit, sizeof(c->gbit));
                 if (c->n == 0 || c->n != configs[0].n)
@@ -477,7 +469,7 @@ static int write_json(const char *path, Config *configs, size_t n_configs, unsig
                 bench_report_row(o, c->label, "Gbit/s", bench_stat_low_tail(c->gbit, c->n), "no fault", base, NULL,
                                  -1);
                 if (c->kind == CONFIG_CHAOSLET && c->n == configs[0].n) {
-                        double v[ROUNDS_MAX];
+                        double v[BENCH_ROUNDS_MAX];
 
                         for (unsigned j = 0; j < c->n; j++)
                                 v[j] = 100 * c->gbit_round[j] / configs[0].gbit_round[j];
@@ -500,15 +492,10 @@ static void help(void) {
 
 int main(int argc, char **argv) {
         static const struct option options[] = {
-                { "rounds", required_argument, NULL, 'r' },
-                { "seconds", required_argument, NULL, 's' },
+                BENCH_VETH_OPTIONS,
                 { "tcpblast", required_argument, NULL, 't' },
                 { "compare", required_argument, NULL, 'c' },
                 { "no-offload", no_argument, NULL, 'o' },
-                { "verbose", no_argument, NULL, 'v' },
-                { "quick", no_argument, NULL, 'q' },
-                { "json", required_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
                 {},
         };
         static Config configs[CONFIGS_MAX] = {
@@ -523,29 +510,12 @@ int main(int argc, char **argv) {
         const char *tcpblast = NULL, *json = NULL;
         bool quick = false;
         _cleanup_free_ Cidr *hash_set = NULL, *trie_set = NULL;
-        KernelFeatures features = {};
-        Classifier *classifier = NULL;
-        Registry reg = {};
-        bool reg_live = false;
+        BenchAgent agent = {};
         int opt, k, r = 1;
 
         log_set_max_level(LOG_WARNING);
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
-                case 'r':
-                        rounds = (unsigned) atoi(optarg);
-                        if (rounds < ROUNDS_MIN || rounds > ROUNDS_MAX) {
-                                fprintf(stderr, "bench-throughput: --rounds wants %d..%d\n", ROUNDS_MIN, ROUNDS_MAX);
-                                return 2;
-                        }
-                        break;
-                case 's':
-                        seconds = (unsigned) atoi(optarg);
-                        if (seconds < 1 || seconds > SECONDS_MAX) {
-                                fprintf(stderr, "bench-throughput: --seconds wants 1..%d\n", SECONDS_MAX);
-                                return 2;
-                        }
-                        break;
                 case 't':
                         tcpblast = optarg;
                         break;
@@ -565,20 +535,13 @@ int main(int argc, char **argv) {
                 case 'o':
                         no_offload = true;
                         break;
-                case 'v':
-                        log_set_max_level(LOG_DEBUG);
-                        break;
                 case 'q':
                         quick = true;
                         break;
-                case 'j':
-                        json = optarg;
-                        break;
-                case 'h':
-                        help();
-                        return 0;
                 default:
-                        return 2;
+                        k = bench_veth_option(opt, optarg, ROUNDS_MIN, &rounds, &seconds, &json, help);
+                        if (k >= 0)
+                                return k;
                 }
         if (optind < argc) {
                 help();
@@ -591,10 +554,9 @@ int main(int argc, char **argv) {
                 snprintf(configs[2].reason, sizeof(configs[2].reason), "--quick runs the per-length hash set only");
         }
 
-        if (geteuid() != 0) {
-                printf("skip: needs root for network namespaces, cls_bpf and BPF maps\n");
-                return 77;
-        }
+        k = bench_need_root();
+        if (k != 0)
+                return k;
         if (!tcpblast) {
                 const char *b = getenv("BUILD_DIR");
                 static char path[PATH_MAX];
@@ -613,12 +575,7 @@ int main(int argc, char **argv) {
                 return 2;
         }
 
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        bench_cpus_pick(cpus);
-        classifier_setup_logging();
-        bench_signals_install();
-
-        k = bench_classifier_open(&features, &classifier);
+        k = bench_agent_open(&agent, cpus);
         if (k != 0)
                 return k;
 
@@ -630,22 +587,18 @@ int main(int argc, char **argv) {
         configs[2].cidrs = trie_set;
         configs[3].cidrs = hash_set;
 
-        k = registry_init(&reg, classifier, &features, 3600ll * 1000000000);
-        if (k < 0) {
-                fprintf(stderr, "bench-throughput: registry_init: %s\n", strerror(-k));
+        if (bench_agent_registry(&agent) < 0)
                 goto finish;
-        }
-        reg_live = true;
 
         fprintf(stderr, "warm-up:\n");
-        if (run_one(&configs[0], &reg, seq++, tcpblast, seconds, false) < 0)
+        if (run_one(&configs[0], &agent.reg, seq++, tcpblast, seconds, false) < 0)
                 goto finish;
         for (unsigned round = 0; round < rounds; round++) {
                 fprintf(stderr, "round %u/%u:\n", round + 1, rounds);
                 for (size_t i = 0; i < n_configs; i++) {
                         if (configs[i].skipped)
                                 continue;
-                        if (run_one(&configs[i], &reg, seq++, tcpblast, seconds, true) < 0)
+                        if (run_one(&configs[i], &agent.reg, seq++, tcpblast, seconds, true) < 0)
                                 goto finish;
                 }
         }
@@ -657,18 +610,15 @@ int main(int argc, char **argv) {
          * figure would flatter. */
         for (size_t i = 1; i <= 2; i++)
                 if (!configs[i].skipped) {
-                        if (control(&reg, configs[i].cidrs, false, seq++, tcpblast) < 0)
+                        if (control(&agent.reg, configs[i].cidrs, false, seq++, tcpblast) < 0)
                                 goto finish;
                         break;
                 }
-        if (!configs[3].skipped && control(&reg, configs[3].cidrs, true, seq++, tcpblast) < 0)
+        if (!configs[3].skipped && control(&agent.reg, configs[3].cidrs, true, seq++, tcpblast) < 0)
                 goto finish;
         r = 0;
 
 finish:
-        if (reg_live)
-                registry_done(&reg);
-        classifier_free(classifier);
-        bench_cleanup_async();
+        bench_agent_done(&agent);
         return r;
 }

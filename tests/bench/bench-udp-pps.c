@@ -44,7 +44,6 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sys/utsname.h>
 
 #include "bench-netns.h"
 #include "bench-report.h"
@@ -53,8 +52,6 @@
 #include "netns.h"
 #include "probe.h"
 
-#define ROUNDS_MAX 50
-#define SECONDS_MAX 60
 #define N_CONFIGS 10           /* per family: no fault, the htb reference, hash, trie, the hook reference */
 #define BATCH 64
 #define PAYLOAD 64
@@ -80,10 +77,10 @@ typedef struct Config {
         const Cidr *cidrs;              /* chaoslet: BENCH_N_CIDRS of them */
         bool skipped;
         char reason[320];               /* why skipped */
-        double rx_kpps[ROUNDS_MAX];     /* in round order */
-        double tx_kpps[ROUNDS_MAX];
-        double setup_ms[ROUNDS_MAX];
-        double teardown_ms[ROUNDS_MAX];
+        double rx_kpps[BENCH_ROUNDS_MAX];       /* in round order */
+        double tx_kpps[BENCH_ROUNDS_MAX];
+        double setup_ms[BENCH_ROUNDS_MAX];
+        double teardown_ms[BENCH_ROUNDS_MAX];
         unsigned n;
         double paired;                  /* median of rx_kpps[i] / the same family's no-fault rx_kpps[i] */
 } Config;
@@ -512,7 +509,7 @@ static void compute_paired(Config *configs) {
         for (size_t i = 0; i < N_CONFIGS; i++) {
                 Config *c = &configs[i];
                 const Config *b = config_base(configs, c);
-                double v[ROUNDS_MAX];
+                double v[BENCH_ROUNDS_MAX];
 
                 if (c->n == 0 || c->n != b->n)
                         continue;
@@ -524,23 +521,18 @@ static void compute_paired(Config *configs) {
 
 /* A sorted copy's stat: rx_kpps and tx_kpps stay in round order. */
 static BenchStat stat_of(const double *v, unsigned n, bool low_tail) {
-        double w[ROUNDS_MAX];
+        double w[BENCH_ROUNDS_MAX];
 
         memcpy(w, v, n * sizeof(double));
         return low_tail ? bench_stat_low_tail(w, n) : bench_stat(w, n);
 }
 
 static void print_table(const Config *configs, unsigned rounds, unsigned seconds) {
-        char model[128];
-        struct utsname un;
 
-        uname(&un);
-        bench_cpu_model(model, sizeof(model));
         printf("\nSmall-UDP packets per second over a veth pair, %d-byte datagrams by sendmmsg/recvmmsg in batches of "
                "%d, %u rounds of %u s per configuration sent in %d ms slices taking turns, fresh namespaces per round\n",
                PAYLOAD, BATCH, rounds, seconds, SLICE_MS);
-        printf("kernel %s, %ld CPUs (%s); sender on CPU %d, sink on CPU %d\n\n", un.release,
-               sysconf(_SC_NPROCESSORS_ONLN), model, cpus[0], cpus[1]);
+        bench_veth_print_machine(cpus);
         printf("| configuration                                                | received kpps, median | 1st pct | "
                "sent kpps | vs no fault | paired | setup ms |\n");
         printf("|--------------------------------------------------------------|-----------------------|---------|-"
@@ -619,7 +611,7 @@ static int write_json(const char *path, const Config *configs, unsigned rounds, 
                 bench_report_row(o, fig, "kpps", stat_of(c->tx_kpps, c->n, true), c != b ? base_tx : NULL,
                                  stat_of(b->tx_kpps, b->n, true), NULL, -1);
                 if (c != b && c->n == b->n) {
-                        double v[ROUNDS_MAX];
+                        double v[BENCH_ROUNDS_MAX];
 
                         for (unsigned j = 0; j < c->n; j++)
                                 v[j] = 100 * c->rx_kpps[j] / b->rx_kpps[j];
@@ -646,12 +638,7 @@ static void help(void) {
 
 int main(int argc, char **argv) {
         static const struct option options[] = {
-                { "rounds", required_argument, NULL, 'r' },
-                { "seconds", required_argument, NULL, 's' },
-                { "verbose", no_argument, NULL, 'v' },
-                { "quick", no_argument, NULL, 'q' },
-                { "json", required_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
+                BENCH_VETH_OPTIONS,
                 {},
         };
         static Config configs[N_CONFIGS] = {
@@ -674,62 +661,30 @@ int main(int argc, char **argv) {
         unsigned rounds = 5, seconds = 3, seq = 0;
         int settle_ms = SETTLE_MS;
         const char *json = NULL;
-        KernelFeatures features = {};
-        Classifier *classifier = NULL;
-        Registry reg = {};
-        bool reg_live = false;
+        BenchAgent agent = {};
         int opt, k, r = 1;
 
         log_set_max_level(LOG_WARNING);
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
-                case 'r':
-                        rounds = (unsigned) atoi(optarg);
-                        if (rounds < 1 || rounds > ROUNDS_MAX) {
-                                fprintf(stderr, "bench-udp-pps: --rounds wants 1..%d\n", ROUNDS_MAX);
-                                return 2;
-                        }
-                        break;
-                case 's':
-                        seconds = (unsigned) atoi(optarg);
-                        if (seconds < 1 || seconds > SECONDS_MAX) {
-                                fprintf(stderr, "bench-udp-pps: --seconds wants 1..%d\n", SECONDS_MAX);
-                                return 2;
-                        }
-                        break;
-                case 'v':
-                        log_set_max_level(LOG_DEBUG);
-                        break;
                 case 'q':
                         rounds = 2;
                         seconds = 1;
                         settle_ms = SETTLE_QUICK_MS;
                         break;
-                case 'j':
-                        json = optarg;
-                        break;
-                case 'h':
-                        help();
-                        return 0;
                 default:
-                        return 2;
+                        k = bench_veth_option(opt, optarg, 1, &rounds, &seconds, &json, help);
+                        if (k >= 0)
+                                return k;
                 }
         if (optind < argc) {
                 help();
                 return 2;
         }
 
-        if (geteuid() != 0) {
-                printf("skip: needs root for network namespaces, cls_bpf and BPF maps\n");
-                return 77;
-        }
-
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        bench_cpus_pick(cpus);
-        classifier_setup_logging();
-        bench_signals_install();
-
-        k = bench_classifier_open(&features, &classifier);
+        k = bench_need_root();
+        if (k == 0)
+                k = bench_agent_open(&agent, cpus);
         if (k != 0)
                 return k;
 
@@ -742,16 +697,12 @@ int main(int argc, char **argv) {
                 configs[i].cidrs = sets[i];
         }
 
-        k = registry_init(&reg, classifier, &features, 3600ll * 1000000000);
-        if (k < 0) {
-                fprintf(stderr, "bench-udp-pps: registry_init: %s\n", strerror(-k));
+        if (bench_agent_registry(&agent) < 0)
                 goto finish;
-        }
-        reg_live = true;
 
         for (unsigned round = 0; round < rounds; round++) {
                 fprintf(stderr, "round %u/%u:\n", round + 1, rounds);
-                k = round_run(configs, &reg, &seq, seconds, settle_ms, round == 0);
+                k = round_run(configs, &agent.reg, &seq, seconds, settle_ms, round == 0);
                 if (k < 0) {
                         fprintf(stderr, "bench-udp-pps: round %u failed: %s\n", round + 1, strerror(-k));
                         goto finish;
@@ -767,22 +718,19 @@ int main(int argc, char **argv) {
         for (size_t family = 0; family < 2; family++) {
                 for (size_t i = family * N_CONFIGS / 2; i < (family + 1) * N_CONFIGS / 2; i++)
                         if (configs[i].chaoslet && !configs[i].hook && !configs[i].skipped) {
-                                if (control(&reg, &configs[i], seq++) < 0)
+                                if (control(&agent.reg, &configs[i], seq++) < 0)
                                         goto finish;
                                 break;
                         }
                 for (size_t i = family * N_CONFIGS / 2; i < (family + 1) * N_CONFIGS / 2; i++)
-                        if (configs[i].hook && !configs[i].skipped && control(&reg, &configs[i], seq++) < 0)
+                        if (configs[i].hook && !configs[i].skipped && control(&agent.reg, &configs[i], seq++) < 0)
                                 goto finish;
         }
         r = 0;
 
 finish:
-        if (reg_live)
-                registry_done(&reg);
-        classifier_free(classifier);
+        bench_agent_done(&agent);
         for (size_t i = 0; i < N_CONFIGS; i++)
                 free(sets[i]);
-        bench_cleanup_async();
         return r;
 }
