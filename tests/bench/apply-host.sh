@@ -10,24 +10,8 @@
 #
 # About 40 s at the default 200 rounds, under 10 s with --quick (30 rounds), on the 2-CPU build machine.
 set -euo pipefail
-here=$(dirname "$(realpath "$0")")
-BUILD_DIR=${BUILD_DIR:-${BUILD:-$here/../../build}}
-
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-        # One write: tests/bench/run reads this through `grep -q` under pipefail.
-        opts=$("$BUILD_DIR/tests/bench/bench-apply" --help | sed -n '/^  --json/p;/^  --quick/p;/^  --rounds/p;/^  --netem/,+1p')
-        cat <<EOF
-Usage: apply-host.sh [--json FILE] [--quick] [--rounds N] [--netem]
-$opts
-(sets up the namespaces and two agents, then runs bench-apply with these options)
-EOF
-        exit 0
-fi
-. "$here/../lib/netns.sh"
-. "$here/../lib/agent.sh"
-need_root
-need_cmd tc iproute2
-[[ -x $BUILD_DIR/tests/bench/bench-apply ]] || fail "bench-apply not built in $BUILD_DIR"
+. "$(dirname "$(realpath "$0")")/bench-host.sh" bench-apply "[--json FILE] [--quick] [--rounds N] [--netem]" \
+        "sets up the namespaces and two agents" "$@"
 
 # Each agent: namespace sN with cold device to-sN1 and warm device to-sN2; the tc baselines: namespace t, to-t1.
 ns_setup_pair s1 s11 192.0.2.1/30 192.0.2.2/30
@@ -61,7 +45,7 @@ for ((i = 0; i < 100; i++)); do
 done
 ((i < 100)) || fail "the second chaosletd did not answer within 5 s"
 
-"$BUILD_DIR/tests/bench/bench-apply" --cli "$CHAOSLET" \
+"$BENCH" --cli "$CHAOSLET" \
         --tc-netns "$(ns_name t)" --tc-device "$(ns_dev t t1)" \
         --agent "$(fstype "$shm") /dev/shm,$AGENT_SOCKET,$(ns_name s1),$(ns_dev s1 s11),$(ns_dev s1 s12)" \
         --agent "$(fstype "$disk") /tmp,$sock2,$(ns_name s2),$(ns_dev s2 s21),$(ns_dev s2 s22)" \

@@ -8,24 +8,8 @@
 #
 # About 100 s at the default 50 trials of each kind, about 20 s with --quick (10), on the 2-CPU build machine.
 set -euo pipefail
-here=$(dirname "$(realpath "$0")")
-BUILD_DIR=${BUILD_DIR:-${BUILD:-$here/../../build}}
-
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-        # One write: tests/bench/run reads this through `grep -q` under pipefail.
-        opts=$("$BUILD_DIR/tests/bench/bench-expiry" --help | sed -n '/^  --json/p;/^  --quick/p;/^  --trials/p;/^  --interval-us/p')
-        cat <<EOT
-Usage: expiry-host.sh [--json FILE] [--quick] [--trials N] [--interval-us US]
-$opts
-(sets up two namespaces and an agent, then runs bench-expiry with these options)
-EOT
-        exit 0
-fi
-. "$here/../lib/netns.sh"
-. "$here/../lib/agent.sh"
-need_root
-need_cmd tc iproute2
-[[ -x $BUILD_DIR/tests/bench/bench-expiry ]] || fail "bench-expiry not built in $BUILD_DIR"
+. "$(dirname "$(realpath "$0")")/bench-host.sh" bench-expiry "[--json FILE] [--quick] [--trials N] [--interval-us US]" \
+        "sets up two namespaces and an agent" "$@"
 
 ns_setup_pair a b 192.0.2.1/30 192.0.2.2/30
 A=$(ns_name a) B=$(ns_name b) DEV=$(ns_dev a b)
@@ -40,7 +24,7 @@ state=$(mktemp -d /tmp/cl-bench-expiry-XXXXXX)
 at_exit rm -rf "$state"
 agent_start --state-dir "$state/state"
 
-"$BUILD_DIR/tests/bench/bench-expiry" --socket "$AGENT_SOCKET" --agent-pid "$AGENT_PID" \
+"$BENCH" --socket "$AGENT_SOCKET" --agent-pid "$AGENT_PID" \
         --netns "$A" --device "$DEV" --peer-netns "$B" --to 192.0.2.2 "$@"
 agent_stop
 QUIET=1 assert_no_residue a "$DEV" "after the bench"

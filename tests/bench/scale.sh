@@ -9,25 +9,9 @@
 # About 40 s in all (setup ~2 s, two idle windows of 10 s), under 15 s with --quick (10 namespaces, 3 s windows),
 # on the 2-CPU build machine.
 set -euo pipefail
-here=$(dirname "$(realpath "$0")")
-BUILD_DIR=${BUILD_DIR:-${BUILD:-$here/../../build}}
-BENCH=$BUILD_DIR/tests/bench/bench-scale
-
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-        # One write: tests/bench/run reads this through `grep -q` under pipefail.
-        opts=$("$BENCH" --help | sed -n '/^  --json/p;/^  --quick/p;/^  --idle-seconds/p;/^  --faults-per-netns/p')
-        cat <<EOT
-Usage: scale.sh [--json FILE] [--quick] [--idle-seconds N] [--faults-per-netns N]
-$opts
-(makes the namespaces and starts an agent, then runs bench-scale with these options)
-EOT
-        exit 0
-fi
-. "$here/../lib/netns.sh"
-. "$here/../lib/agent.sh"
-need_root
-need_cmd tc iproute2
-[[ -x $BENCH ]] || fail "bench-scale not built in $BUILD_DIR"
+. "$(dirname "$(realpath "$0")")/bench-host.sh" bench-scale \
+        "[--json FILE] [--quick] [--idle-seconds N] [--faults-per-netns N]" \
+        "makes the namespaces and starts an agent" "$@"
 
 pairs=50
 for a in "$@"; do
