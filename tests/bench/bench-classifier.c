@@ -3,10 +3,10 @@
  * loads, for a fault with 0, 1, 1,000 and 65,536 CIDRs that do not match the packet (the worst case: every rule is
  * consulted and the LPM walk goes as deep as it can). Baseline in the same run: the device with no fault at all.
  *
- *   bench-classifier [--json FILE] [--batches N] [REPEAT]
+ *   bench-classifier [--json FILE] [--quick] [--batches N] [REPEAT]
  *
- * Each figure is N batches (default 101) of REPEAT runs (default 20,000); the kernel times each batch, and the row
- * gives the median and p99 of the N per-batch means. --json writes the report contract's object (bench-report.h).
+ * Each figure is N batches (default 101; --quick, the performance suite's quick mode, 31) of REPEAT runs (default
+ * 20,000); the kernel times each batch, and the row gives the median and p99 of the N per-batch means. --json writes the report contract's object (bench-report.h).
  *
  * CIDRs are IPv6 prefixes inside 2001:db8::/32 (documentation space): 2001:db8:N::/48 for N = 1..65535, then
  * 2001:db8:0:N::/64; the packet goes to 2001:db8::2, which none of them covers. Two prefix lengths: the per-length
@@ -120,10 +120,12 @@ int main(int argc, char **argv) {
                         json = argv[++i];
                 else if (strcmp(argv[i], "--batches") == 0 && i + 1 < argc)
                         batches = (unsigned) atoi(argv[++i]);
+                else if (strcmp(argv[i], "--quick") == 0)
+                        batches = 31;
                 else if (argv[i][0] != '-')
                         repeat = (unsigned) atoi(argv[i]);
                 else {
-                        fprintf(stderr, "usage: %s [--json FILE] [--batches N] [REPEAT]\n", argv[0]);
+                        fprintf(stderr, "usage: %s [--json FILE] [--quick] [--batches N] [REPEAT]\n", argv[0]);
                         return 2;
                 }
         }
