@@ -434,10 +434,11 @@ int main(int argc, char **argv) {
                 if (agent_round(&agents[k], cli, 0) < 0)
                         goto finish;
 
-        /* Interleaved, so drift on a shared machine hits every path alike. */
+        /* Interleaved, so drift on a shared machine hits every path alike; the agents' order reversed every other
+         * round, so that neither always comes first after the tc baselines' process creations. */
         for (unsigned i = 0; i < rounds; i++) {
-                for (unsigned k = 0; k < n_agents; k++)
-                        if (agent_round(&agents[k], cli, i) < 0)
+                for (unsigned j = 0; j < n_agents; j++)
+                        if (agent_round(&agents[i % 2 ? n_agents - 1 - j : j], cli, i) < 0)
                                 goto finish;
 
                 t0 = bench_now_us();
