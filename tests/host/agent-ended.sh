@@ -29,6 +29,13 @@ ms_since() {
         \"target\":{\"netns\":\"/run/netns/$A\"},\"partition\":true,\"duration\":\"10m\",
         \"match\":{\"cidrs\":[\"192.0.2.2/32\"]}}"
 assert_eq "$(state_of doomed)" active "the fault before its namespace goes"
+# A second fault on the same device, newer, with a class of its own: the namespace's death removes it first (its
+# tree goes, so the namespace is looked for and found gone), then the partition, whose removal is a map update
+# that never looks. The journal's record of the namespace must still go with the last of them.
+"$CHAOSLET" --socket "$AGENT_SOCKET" --json apply -f - >/dev/null <<<"{\"id\":\"keeper\",
+        \"target\":{\"netns\":\"/run/netns/$A\"},\"bandwidth\":{\"rate\":\"10mbit\"},\"duration\":\"10m\"}"
+records=("$AGENT_DIR"/state/netns/*)
+((${#records[@]} == 1)) && [[ -e ${records[0]} ]] || fail "expected one namespace record in the journal: ${records[*]}"
 
 ip netns del "$A"
 t0=$(date +%s%N)
@@ -38,6 +45,14 @@ while [[ $(state_of doomed) != ended ]]; do
 done
 t_ended=$(date +%s%N)
 echo "ended $(ms_since "$t0") ms after the namespace was deleted"
+for ((i = 0; i < 100; i++)); do
+        [[ $(state_of keeper) == ended ]] && break
+        sleep 0.05
+done
+assert_eq "$(state_of keeper)" ended "the second fault on the namespace"
+left=$(find "$AGENT_DIR/state/netns" -type f)
+[[ -z $left ]] || fail "the journal still records the dead namespace: $left"
+echo "ok: the journal's namespace record went with both faults"
 assert_eq "$(cl get doomed | jq -r .reason)" "its network namespace was destroyed" "reason of the ended fault"
 
 # Still shown just before the 60 s are up (we saw it ended at most 50 ms after the agent marked it).
