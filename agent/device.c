@@ -447,7 +447,7 @@ static int ifb_lookup(int netns_fd, const char *name, int *ret) {
         Link link;
         int k;
 
-        k = links_resolve(netns_fd, names, 1, &link, NULL);
+        k = links_resolve(netns_fd, NULL, names, 1, &link, NULL);
         if (k < 0)
                 return k;
         *ret = link.ifindex;

@@ -128,7 +128,7 @@ static int adopt(Registry *r, JournalEntry *e, int fd) {
         if (r->home)
                 (void) nsid_get_or_assign(r->home, fd, &f->nsid);
 
-        k = target_links(fd, &e->spec, links, &n_links, &err);
+        k = target_links(fd, NULL, &e->spec, links, &n_links, &err);
         if (k >= 0)
                 k = registry_rules_load(r, f, &e->spec, (int) e->counter_key, &err);
         if (k < 0)
@@ -223,7 +223,7 @@ static void sweep_netns(Registry *r, int fd, NetnsId ns) {
         size_t n = 0, n_ifbs = 0;
         unsigned removed = 0;
 
-        if (rtnl_open_in_netns(fd, &rtnl) < 0 || links_list(fd, links, LINKS_MAX, &n) < 0 ||
+        if (rtnl_open_in_netns(fd, &rtnl) < 0 || links_list(fd, NULL, links, LINKS_MAX, &n) < 0 ||
             links_list_ifbs(fd, ifbs, LINKS_MAX, &n_ifbs) < 0) {
                 log_warning("Cannot look for chaoslet's leftovers in namespace inode %" PRIu64, ns.ino);
                 return;

@@ -211,7 +211,7 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         if (!fault_spec_equal(&f->spec, spec))
                 return agent_fail_field(err, -EEXIST, RPC_CONFLICT, "A fault with this id exists with a different spec",
                                         "id", "already in use by a different fault; recover it first");
-        k = target_open(&spec->target, &fd, &id, NULL, err);
+        k = target_open(&spec->target, &fd, &id, NULL, NULL, err);
         if (k < 0)
                 return k;
         if (!netns_id_same(id, f->netns))
@@ -301,12 +301,23 @@ static int host_netns_check(Registry *r, const FaultSpec *spec, const TargetFoun
         return 0;
 }
 
+/* The nsid a live fault in the same namespace already has: a namespace keeps its nsid for as long as it lives, and
+ * its cookie is never another's, so no round trip is needed to learn it again. -1 without a cookie to be sure by. */
+static int32_t known_nsid(Registry *r, NetnsId id) {
+        if (id.cookie == 0)
+                return -1;
+        for (Fault *g = r->faults; g; g = g->next)
+                if (g->nsid >= 0 && g->netns.cookie == id.cookie && netns_id_same(g->netns, id))
+                        return g->nsid;
+        return -1;
+}
+
 static void apply_undo(Registry *r, Fault *f, void *userdata) {
         registry_fault_unlink(r, f);
 }
 
 int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, route_fd = -EBADF;
         TargetFound found = {};
         Link links[LINKS_MAX];
         char tbuf[4200];
@@ -332,7 +343,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 return -ENOMEM;
 
         /* Resolve the target: its namespace, and the devices in it. */
-        k = target_open(&spec->target, &fd, &f->netns, &found, err);
+        k = target_open(&spec->target, &fd, &f->netns, &route_fd, &found, err);
         if (k < 0)
                 goto fail;
         /* Before anything changes in the kernel, the nsid included. */
@@ -340,11 +351,11 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         if (k < 0)
                 goto fail;
         /* So that the namespace's death is announced to us (RTM_DELNSID) without our holding it alive. */
-        f->nsid = -1;
-        if (r->home && nsid_get_or_assign(r->home, fd, &f->nsid) < 0)
+        f->nsid = known_nsid(r, f->netns);
+        if (f->nsid < 0 && r->home && nsid_get_or_assign(r->home, fd, &f->nsid) < 0)
                 log_debug("No nsid for the namespace of %s: its death is noticed when the fault is next touched",
                           fault_target_describe(&spec->target, tbuf, sizeof(tbuf)));
-        k = target_links(fd, spec, links, &n_links, err);
+        k = target_links(fd, &route_fd, spec, links, &n_links, err);
         if (k < 0)
                 goto fail;
         /* After the target: a wrong target is worth knowing about on any kernel. */
@@ -586,7 +597,7 @@ int registry_init(Registry *r, Classifier *classifier, const KernelFeatures *fea
         for (pid_t pid = getpid(), i = 0; i < 2; pid = 1, i++) {
                 NetnsId id;
 
-                if (netns_open_pid(pid, &fd, &id) < 0)
+                if (netns_open_pid(pid, &fd, &id, NULL) < 0)
                         continue;
                 safe_close(fd);
                 if (r->n_host_netns == 0 || id.dev != r->host_netns[0].dev || id.ino != r->host_netns[0].ino)

@@ -39,8 +39,8 @@ static int not_found_in_cgroups(const FaultTarget *t, const CgroupScan *s, RpcEr
 
 /* A container or pod: scan for a process of it, then open that process's namespace. The process may exit between
  * the two, so a namespace that is gone or another than the scan saw is looked for once more. */
-static int open_by_cgroup(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, TargetFound *ret_found,
-                          RpcError *err) {
+static int open_by_cgroup(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, int *ret_route_fd,
+                          TargetFound *ret_found, RpcError *err) {
         const char *field = target_field(t->kind);
         CgroupScan s;
         int k;
@@ -67,7 +67,9 @@ static int open_by_cgroup(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, Ta
                 if (k < 0)
                         return agent_fail_field(err, k, RPC_INTERNAL_ERROR, "Cannot scan /proc", field, strerror(-k));
 
-                k = netns_open_pid(s.pid, &fd, &id);
+                k = netns_open_pid(s.pid, &fd, &id, ret_route_fd);
+                if (k >= 0 && ret_route_fd && (id.dev != s.netns.dev || id.ino != s.netns.ino))
+                        *ret_route_fd = safe_close(*ret_route_fd);
                 if (k >= 0 && id.dev == s.netns.dev && id.ino == s.netns.ino) {
                         *ret_fd = TAKE_FD(fd);
                         *ret_id = id;
@@ -83,18 +85,19 @@ static int open_by_cgroup(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, Ta
         return not_found_in_cgroups(t, &s, err);
 }
 
-int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, TargetFound *ret_found, RpcError *err) {
+int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, int *ret_route_fd, TargetFound *ret_found,
+                RpcError *err) {
         const char *field = target_field(t->kind);
         char what[4200];
         int k;
 
         if (t->kind == TARGET_CONTAINER || t->kind == TARGET_POD)
-                return open_by_cgroup(t, ret_fd, ret_id, ret_found, err);
+                return open_by_cgroup(t, ret_fd, ret_id, ret_route_fd, ret_found, err);
 
         if (t->kind == TARGET_PID)
-                k = netns_open_pid(t->pid, ret_fd, ret_id);
+                k = netns_open_pid(t->pid, ret_fd, ret_id, ret_route_fd);
         else
-                k = netns_open_path(t->netns, ret_fd, ret_id);
+                k = netns_open_path(t->netns, ret_fd, ret_id, ret_route_fd);
         if (k >= 0) {
                 if (ret_found)
                         *ret_found = (TargetFound) { .pid = t->kind == TARGET_PID ? t->pid : 0 };
@@ -127,13 +130,13 @@ static const char *device_field(const FaultSpec *spec, size_t i, char *buf, size
         return buf;
 }
 
-int target_links(int netns_fd, const FaultSpec *spec, Link *links, size_t *ret_n, RpcError *err) {
+int target_links(int netns_fd, int *route_fd, const FaultSpec *spec, Link *links, size_t *ret_n, RpcError *err) {
         size_t n = 0, missing = 0;
         char field[32];
         int k;
 
         if (!spec->devices) {
-                k = links_list(netns_fd, links, LINKS_MAX, &n);
+                k = links_list(netns_fd, route_fd, links, LINKS_MAX, &n);
                 if (k < 0)
                         return agent_fail(err, k, RPC_INTERNAL_ERROR, "Failed to list the target's devices");
                 if (n == 0)
@@ -154,7 +157,7 @@ int target_links(int netns_fd, const FaultSpec *spec, Link *links, size_t *ret_n
         if (spec->n_devices > FAULT_DEVICES_MAX)
                 return agent_invalid(err, "device", "too many devices");
 
-        k = links_resolve(netns_fd, spec->devices, spec->n_devices, links, &missing);
+        k = links_resolve(netns_fd, route_fd, spec->devices, spec->n_devices, links, &missing);
         if (k == -ENODEV) {
                 k = agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "Device not found in the target's namespace",
                                      device_field(spec, missing, field, sizeof(field)),
@@ -172,7 +175,7 @@ static int open_if_same(const char *path, NetnsId id, int *ret_fd) {
         NetnsId got;
         int fd, k;
 
-        k = netns_open_path(path, &fd, &got);
+        k = netns_open_path(path, &fd, &got, NULL);
         if (k < 0)
                 return k;
         /* The cookie as well: the inode number of a namespace that died may be another's now. */

@@ -15,12 +15,16 @@ typedef struct TargetFound {
 
 /* Resolve a target to its network namespace: an fd (held only while the caller works on it, never kept: a held fd
  * pins a pod's namespace after the pod is gone) and its identity. A container or pod is found by a scan of
- * /proc/PID/cgroup (cgroup.h). ret_found may be NULL. Fills *err on failure. */
-int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, TargetFound *ret_found, RpcError *err);
+ * /proc/PID/cgroup (cgroup.h). ret_route_fd, when not NULL, gets a NETLINK_ROUTE socket in the namespace, made on
+ * the visit that identified it, for target_links() (netns.h); the caller closes it if unused. ret_found may be
+ * NULL. Fills *err on failure. */
+int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, int *ret_route_fd, TargetFound *ret_found,
+                RpcError *err);
 
 /* The devices a fault is about, in the namespace behind netns_fd: the ones its spec names, or every device but
- * loopback when it names none (at most FAULT_DEVICES_MAX). links has room for LINKS_MAX. Fills *err on failure. */
-int target_links(int netns_fd, const FaultSpec *spec, Link *links, size_t *ret_n, RpcError *err);
+ * loopback when it names none (at most FAULT_DEVICES_MAX). links has room for LINKS_MAX. route_fd: NULL, or
+ * target_open()'s socket, taken (links.h). Fills *err on failure. */
+int target_links(int netns_fd, int *route_fd, const FaultSpec *spec, Link *links, size_t *ret_n, RpcError *err);
 
 /* Find the namespace with this identity again, without having pinned it: first through the target as the client
  * gave it (the PID may be reused, the path re-mounted, a container restarted: the identity is checked; a container

@@ -24,15 +24,38 @@ static int connect_cb(void *userdata) {
         return nl_connect(userdata, NETLINK_ROUTE) < 0 ? -EIO : 0;
 }
 
-static int load_cache(int netns_fd, struct nl_sock **ret_sock, struct nl_cache **ret_cache) {
+/* A libnl socket in the namespace: around *route_fd when the caller brought one made there (netns.h; taken, even
+ * on failure), else connected on a visit of its own. */
+static int sock_open(int netns_fd, int *route_fd, struct nl_sock **ret) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        struct nl_cache *cache = NULL;
         int k;
 
         sk = nl_socket_alloc();
         if (!sk)
                 return -ENOMEM;
-        k = netns_run(netns_fd, connect_cb, sk);
+        if (route_fd && *route_fd >= 0) {
+                int fd = TAKE_FD(*route_fd);
+
+                /* On success, sk's: nl_socket_free() closes it. */
+                if (nl_socket_set_fd(sk, NETLINK_ROUTE, fd) < 0) {
+                        safe_close(fd);
+                        return -EIO;
+                }
+        } else {
+                k = netns_run(netns_fd, connect_cb, sk);
+                if (k < 0)
+                        return k;
+        }
+        *ret = TAKE_PTR(sk);
+        return 0;
+}
+
+static int load_cache(int netns_fd, int *route_fd, struct nl_sock **ret_sock, struct nl_cache **ret_cache) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        struct nl_cache *cache = NULL;
+        int k;
+
+        k = sock_open(netns_fd, route_fd, &sk);
         if (k < 0)
                 return k;
         if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
@@ -56,14 +79,14 @@ static void link_from_nl(struct rtnl_link *l, Link *ret) {
 }
 
 /* The target's devices (every one but loopback and chaoslet's IFBs), or chaoslet's IFBs alone. */
-static int list(int netns_fd, bool ifbs, Link *ret, size_t max, size_t *ret_n) {
+static int list(int netns_fd, int *route_fd, bool ifbs, Link *ret, size_t max, size_t *ret_n) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
         struct nl_object *obj;
         size_t n = 0;
         int k;
 
-        k = load_cache(netns_fd, &sk, &cache);
+        k = load_cache(netns_fd, route_fd, &sk, &cache);
         if (k < 0)
                 return k;
 
@@ -86,25 +109,22 @@ static int list(int netns_fd, bool ifbs, Link *ret, size_t max, size_t *ret_n) {
         return 0;
 }
 
-int links_list(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
-        return list(netns_fd, false, ret, max, ret_n);
+int links_list(int netns_fd, int *route_fd, Link *ret, size_t max, size_t *ret_n) {
+        return list(netns_fd, route_fd, false, ret, max, ret_n);
 }
 
 int links_list_ifbs(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
-        return list(netns_fd, true, ret, max, ret_n);
+        return list(netns_fd, NULL, true, ret, max, ret_n);
 }
 
 /* One RTM_GETLINK by name per device rather than a dump of every link: the same answer, at a cost that does not
  * grow with the namespace's links (a host namespace can have hundreds). The kernel also finds alternative names
  * (IFLA_ALT_IFNAME) by IFLA_IFNAME; a dump never did, so a link whose own name differs counts as missing. */
-int links_resolve(int netns_fd, char *const *names, size_t n, Link *ret, size_t *ret_missing) {
+int links_resolve(int netns_fd, int *route_fd, char *const *names, size_t n, Link *ret, size_t *ret_missing) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         int k;
 
-        sk = nl_socket_alloc();
-        if (!sk)
-                return -ENOMEM;
-        k = netns_run(netns_fd, connect_cb, sk);
+        k = sock_open(netns_fd, route_fd, &sk);
         if (k < 0)
                 return k;
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <linux/magic.h>
+#include <linux/netlink.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -19,33 +20,61 @@
 #define SO_NETNS_COOKIE 71
 #endif
 
-static int cookie_cb(void *userdata) {
-        socklen_t len = sizeof(uint64_t);
-        int fd, k = 0;
+typedef struct Visit {
+        uint64_t cookie;
+        int route_fd;           /* wanted: >= 0 after the visit; not wanted: -EBADF */
+        bool want_route;
+} Visit;
 
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return negative_errno();
-        if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, userdata, &len) < 0)
-                k = negative_errno();
-        safe_close(fd);
-        return k;
-}
+/* Inside the namespace: a socket to read its cookie from. When the caller is going to talk rtnetlink there anyway,
+ * that socket is a bound NETLINK_ROUTE one and is kept, so that the talking costs no second visit. */
+static int visit_cb(void *userdata) {
+        _cleanup_close_ int fd = -EBADF;
+        Visit *v = userdata;
+        socklen_t len = sizeof(v->cookie);
 
-int netns_id_from_fd(int fd, NetnsId *ret_id) {
-        uint64_t cookie = 0;
-        struct stat st;
+        if (v->want_route) {
+                struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        /* Best effort: without it (before 5.14, or not allowed to enter) the identity is dev and ino alone. */
-        if (netns_run(fd, cookie_cb, &cookie) < 0)
-                cookie = 0;
-        *ret_id = (NetnsId) { .dev = st.st_dev, .ino = st.st_ino, .cookie = cookie };
+                fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+                if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                        return negative_errno();
+        } else {
+                fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return negative_errno();
+        }
+        /* Best effort: without it (before 5.14) the identity is dev and ino alone. */
+        if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &v->cookie, &len) < 0)
+                v->cookie = 0;
+        if (v->want_route)
+                v->route_fd = TAKE_FD(fd);
         return 0;
 }
 
-int netns_open_path(const char *path, int *ret_fd, NetnsId *ret_id) {
+static int id_from_fd(int fd, NetnsId *ret_id, int *ret_route_fd) {
+        Visit v = { .route_fd = -EBADF, .want_route = ret_route_fd };
+        struct stat st;
+        int k;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        k = netns_run(fd, visit_cb, &v);
+        /* Not allowed to enter: the identity is dev and ino alone, and a caller who wanted a socket in there
+         * cannot have one. */
+        if (k < 0 && ret_route_fd)
+                return k;
+        if (ret_route_fd)
+                *ret_route_fd = v.route_fd;
+        *ret_id = (NetnsId) { .dev = st.st_dev, .ino = st.st_ino, .cookie = k < 0 ? 0 : v.cookie };
+        return 0;
+}
+
+int netns_id_from_fd(int fd, NetnsId *ret_id) {
+        return id_from_fd(fd, ret_id, NULL);
+}
+
+int netns_open_path(const char *path, int *ret_fd, NetnsId *ret_id, int *ret_route_fd) {
         _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
         struct statfs sfs;
         char proc[64];
@@ -73,7 +102,7 @@ int netns_open_path(const char *path, int *ret_fd, NetnsId *ret_id) {
         if (type != CLONE_NEWNET)
                 return -EINVAL;
 
-        k = netns_id_from_fd(fd, &id);
+        k = id_from_fd(fd, &id, ret_route_fd);
         if (k < 0)
                 return k;
 
@@ -83,13 +112,13 @@ int netns_open_path(const char *path, int *ret_fd, NetnsId *ret_id) {
         return 0;
 }
 
-int netns_open_pid(pid_t pid, int *ret_fd, NetnsId *ret_id) {
+int netns_open_pid(pid_t pid, int *ret_fd, NetnsId *ret_id, int *ret_route_fd) {
         char path[64];
 
         if (pid <= 0)
                 return -EINVAL;
         snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
-        return netns_open_path(path, ret_fd, ret_id);
+        return netns_open_path(path, ret_fd, ret_id, ret_route_fd);
 }
 
 /* The agent's own namespace, opened once and kept: every switch goes back to it, and opening

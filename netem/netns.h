@@ -21,9 +21,11 @@ static inline bool netns_id_same(NetnsId a, NetnsId b) {
 }
 
 /* Open a namespace file and check it really is a network namespace. -ENOENT: no such file or process;
- * -EINVAL: not a network namespace; -EACCES/-EPERM: not permitted. */
-int netns_open_path(const char *path, int *ret_fd, NetnsId *ret_id);
-int netns_open_pid(pid_t pid, int *ret_fd, NetnsId *ret_id);
+ * -EINVAL: not a network namespace; -EACCES/-EPERM: not permitted. Identifying it takes a visit (its cookie is
+ * read off a socket made inside); with ret_route_fd, that socket is a NETLINK_ROUTE one bound in the namespace,
+ * handed over, so that the caller's first rtnetlink talk there needs no visit of its own (links.h takes it). */
+int netns_open_path(const char *path, int *ret_fd, NetnsId *ret_id, int *ret_route_fd);
+int netns_open_pid(pid_t pid, int *ret_fd, NetnsId *ret_id, int *ret_route_fd);
 int netns_id_from_fd(int fd, NetnsId *ret_id);
 
 /* Run fn inside the namespace behind netns_fd, on this thread, and always come back, whatever fn returns.

@@ -382,7 +382,7 @@ static inline int bench_hook_batch(const BenchPair *p, int ifindex, bool install
         int k;
 
         snprintf(path, sizeof(path), "/run/netns/%s", p->sender);
-        k = netns_open_path(path, &fd, NULL);
+        k = netns_open_path(path, &fd, NULL, NULL);
         if (k >= 0)
                 k = rtnl_open_in_netns(fd, &rtnl);
         if (k < 0)

@@ -130,7 +130,7 @@ static int socket_in_netns(const char *netns, int family, int *ret_fd) {
         int k;
 
         snprintf(path, sizeof(path), "/run/netns/%s", netns);
-        k = netns_open_path(path, &ns, NULL);
+        k = netns_open_path(path, &ns, NULL, NULL);
         if (k < 0)
                 return k;
         k = netns_run(ns, socket_here, &a);
