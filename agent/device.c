@@ -143,16 +143,16 @@ int device_place(Registry *r, Fault *f, const Link *links, size_t n_links, RpcEr
         return 0;
 }
 
-int device_sync_fault(Registry *r, Fault *f, int netns_fd, void (*undo)(Registry *r, Fault *f, void *userdata),
+int device_sync_fault(Registry *r, Fault *f, RtnlNetns *ns, void (*undo)(Registry *r, Fault *f, void *userdata),
                       void *userdata, RpcError *err) {
         for (size_t i = 0; i < f->n_devices; i++) {
-                int k = device_sync(r, f->devices[i].device, netns_fd, NULL, err);
+                int k = device_sync(r, f->devices[i].device, ns, NULL, err);
 
                 if (k < 0) {
                         undo(r, f, userdata);
                         for (size_t j = 0; j < i; j++) {
                                 RpcError ignored = {};
-                                (void) device_sync(r, f->devices[j].device, netns_fd, NULL, &ignored);
+                                (void) device_sync(r, f->devices[j].device, ns, NULL, &ignored);
                                 rpc_error_done(&ignored);
                         }
                         return k;
@@ -442,12 +442,12 @@ static int tree_update(Registry *r, Rtnl *rtnl, Device *d, const Plan *p, RpcErr
 }
 
 /* Resolve the IFB's ifindex by name, inside the namespace. */
-static int ifb_lookup(int netns_fd, const char *name, int *ret) {
+static int ifb_lookup(Rtnl *rtnl, const char *name, int *ret) {
         char *names[] = { (char *) name, NULL };
         Link link;
         int k;
 
-        k = links_resolve(netns_fd, NULL, names, 1, &link, NULL);
+        k = links_resolve(rtnl, names, 1, &link, NULL);
         if (k < 0)
                 return k;
         *ret = link.ifindex;
@@ -499,14 +499,14 @@ static int ingress_takeover(Registry *r, Rtnl *rtnl, Device *d, const Plan *p) {
 }
 
 /* Ingress: the IFB, its tree, and the hook that feeds it. All or nothing. */
-static int ingress_install(Registry *r, Rtnl *rtnl, int netns_fd, Device *d, const Plan *p, RpcError *err) {
+static int ingress_install(Registry *r, Rtnl *rtnl, Device *d, const Plan *p, RpcError *err) {
         bool retried = false;
         RtnlError e = {};
         int k;
 
 again:
         k = rtnl_batch_commit_queued(rtnl, ifb_queue_create(rtnl, d->name), &e);
-        if (k == -EEXIST && !retried && ifb_lookup(netns_fd, d->name, &d->ifindex) >= 0) {
+        if (k == -EEXIST && !retried && ifb_lookup(rtnl, d->name, &d->ifindex) >= 0) {
                 /* Our name, but no fault of ours: left by an agent that was killed. With its hook in place, take
                  * all three over where they are, so that nothing the hook redirects is lost. */
                 if (ingress_takeover(r, rtnl, d, p) >= 0) {
@@ -525,7 +525,7 @@ again:
                 return kernel_error(err, &e, d, "create the IFB device");
 
         d->ifindex = 0;
-        k = ifb_lookup(netns_fd, d->name, &d->ifindex);
+        k = ifb_lookup(rtnl, d->name, &d->ifindex);
         if (k >= 0)
                 k = rtnl_batch_commit_queued(rtnl, ifb_queue_up(rtnl, d->ifindex), &e);
         if (k < 0) {
@@ -609,8 +609,8 @@ bool device_sync_needs_netns(Registry *r, Device *d, const Fault *skip) {
 
 /* Bring one device's kernel state to what its live faults ask for: the one path every apply, recover, expiry and
  * cleanup goes through. skip is a fault being removed. On failure the device is left as it was. */
-int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcError *err) {
-        _cleanup_(rtnl_freep) Rtnl *rtnl = NULL;
+int device_sync(Registry *r, Device *d, RtnlNetns *ns, const Fault *skip, RpcError *err) {
+        Rtnl *rtnl;
         Plan plan;
         int k;
 
@@ -624,7 +624,7 @@ int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcErro
                 return k < 0 ? agent_fail(err, k, RPC_INTERNAL_ERROR, "Failed to update the classifier's map") : 0;
         }
 
-        k = rtnl_open_in_netns(netns_fd, &rtnl);
+        k = rtnl_netns_get(ns, &rtnl);
         if (k < 0)
                 return agent_fail(err, k, RPC_INTERNAL_ERROR, "Failed to open rtnetlink in the target namespace");
 
@@ -637,7 +637,7 @@ int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcErro
                 return tree_update(r, rtnl, d, &plan, err);
 
         if (d->direction == CLASSIFIER_DIR_INGRESS)
-                k = ingress_install(r, rtnl, netns_fd, d, &plan, err);
+                k = ingress_install(r, rtnl, d, &plan, err);
         else
                 k = tree_install(r, rtnl, d, &plan, err);
         if (k < 0)

@@ -36,18 +36,19 @@ int device_place(Registry *r, Fault *f, const Link *links, size_t n_links, RpcEr
 /* Forget a device that has no faults left and nothing of ours in the kernel. */
 void device_release(Registry *r, Device *d);
 
-/* Bring d's kernel state to what its live faults ask for, with skip (a fault being removed) left out. On failure
- * the device is left as it was. */
-int device_sync(Registry *r, Device *d, int netns_fd, const Fault *skip, RpcError *err);
+/* Bring d's kernel state to what its live faults ask for, with skip (a fault being removed) left out, talking
+ * rtnetlink in ns (its socket made on first need, and kept for the rest of the request). On failure the device is
+ * left as it was. */
+int device_sync(Registry *r, Device *d, RtnlNetns *ns, const Fault *skip, RpcError *err);
 
-/* Whether device_sync() with skip would reach into d's namespace (netns_fd is then used), or change the classifier's
- * map alone (netns_fd may then be -EBADF). */
+/* Whether device_sync() with skip would reach into d's namespace (ns is then used), or change the classifier's
+ * map alone (ns->fd may then be -EBADF). */
 bool device_sync_needs_netns(Registry *r, Device *d, const Fault *skip);
 
 /* Sync every device of f after a change to the registry (f applied, or renewed). All or nothing: on a failure,
  * undo() takes the change back in the registry, and the devices already synced are synced again, to what they
  * were. */
-int device_sync_fault(Registry *r, Fault *f, int netns_fd, void (*undo)(Registry *r, Fault *f, void *userdata),
+int device_sync_fault(Registry *r, Fault *f, RtnlNetns *ns, void (*undo)(Registry *r, Fault *f, void *userdata),
                       void *userdata, RpcError *err);
 
 /* Take chaoslet's ingress hook off a device (the clsact too when nothing else hangs on it). stale_ifb: the device's

@@ -102,7 +102,7 @@ static void adopt_undo(Registry *r, Fault *f, void *userdata) {
 /* Re-create a live fault in the registry, same id, order and deadlines, and bring its devices' kernel state in line
  * through device_sync(), as an apply would: the dead agent's tree, IFB and hook are recognised as stale and
  * rebuilt, so that this agent's classifier (with this fault's rules in its maps) serves them. */
-static int adopt(Registry *r, JournalEntry *e, int fd) {
+static int adopt(Registry *r, JournalEntry *e, RtnlNetns *ns) {
         Link links[LINKS_MAX];
         size_t n_links = 0;
         RpcError err = {};
@@ -126,9 +126,9 @@ static int adopt(Registry *r, JournalEntry *e, int fd) {
         f->cgroup_path = TAKE_PTR(e->cgroup_path);
         f->nsid = -1;
         if (r->home)
-                (void) nsid_get_or_assign(r->home, fd, &f->nsid);
+                (void) nsid_get_or_assign(r->home, ns->fd, &f->nsid);
 
-        k = target_links(fd, NULL, &e->spec, links, &n_links, &err);
+        k = target_links(ns, &e->spec, links, &n_links, &err);
         if (k >= 0)
                 k = registry_rules_load(r, f, &e->spec, (int) e->counter_key, &err);
         if (k < 0)
@@ -138,7 +138,7 @@ static int adopt(Registry *r, JournalEntry *e, int fd) {
         k = device_place(r, f, links, n_links, &err);
         if (k >= 0) {
                 registry_fault_link(r, f);
-                k = device_sync_fault(r, f, fd, adopt_undo, NULL, &err);
+                k = device_sync_fault(r, f, ns, adopt_undo, NULL, &err);
         }
         if (k < 0) {
                 for (size_t i = 0; i < f->n_devices; i++)
@@ -170,13 +170,13 @@ typedef struct Reconcile {
 static void reconcile_entry(JournalEntry *e, void *userdata) {
         Reconcile *c = userdata;
         Registry *r = c->registry;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_(rtnl_netns_done) RtnlNetns ns = RTNL_NETNS_NULL;
         char tbuf[4200], when[64];
         bool expired;
         int k;
 
         expired = strcmp(e->boot_id, journal_boot_id(r->journal)) != 0 || e->deadline_ns <= now_ns(CLOCK_MONOTONIC);
-        k = target_reopen_scanned(&e->spec.target, e->netns, &c->scan, &fd);
+        k = target_reopen_scanned(&e->spec.target, e->netns, &c->scan, &ns);
         if (k < 0 && k != -ENOENT) {
                 log_warning_errno(k, "Cannot reach the namespace of journalled fault %s; it stays in the journal: %m",
                                   e->id);
@@ -190,7 +190,7 @@ static void reconcile_entry(JournalEntry *e, void *userdata) {
                 /* What is left of it goes with the sweep of its namespace, below. */
                 log_fault(LOG_INFO, e->id, tbuf, "Expired while the agent was down: fault %s on %s (expires_at %s)",
                           e->id, tbuf, format_rfc3339(e->expires_at_ns, when, sizeof(when)));
-        else if (adopt(r, e, fd) >= 0)
+        else if (adopt(r, e, &ns) >= 0)
                 return;
         k = journal_remove(r->journal, e->id);
         if (k < 0)
@@ -217,14 +217,14 @@ static bool claimed(Registry *r, NetnsId ns, int ifindex, int link_ifindex, cons
 /* Remove chaoslet's roots (htb c4a0:), IFBs (chaoslet-i*) and ingress hooks (chaoslet-ingress) that no live fault
  * explains: a crash between a netlink batch and the journal, or a fault that expired while the agent was down.
  * Only what carries chaoslet's marks is touched. Hooks first, so that nothing is redirected to a vanished IFB. */
-static void sweep_netns(Registry *r, int fd, NetnsId ns) {
-        _cleanup_(rtnl_freep) Rtnl *rtnl = NULL;
+static void sweep_netns(Registry *r, RtnlNetns *where, NetnsId ns) {
         Link links[LINKS_MAX], ifbs[LINKS_MAX];
         size_t n = 0, n_ifbs = 0;
         unsigned removed = 0;
+        Rtnl *rtnl;
 
-        if (rtnl_open_in_netns(fd, &rtnl) < 0 || links_list(fd, NULL, links, LINKS_MAX, &n) < 0 ||
-            links_list_ifbs(fd, ifbs, LINKS_MAX, &n_ifbs) < 0) {
+        if (rtnl_netns_get(where, &rtnl) < 0 || links_list(rtnl, links, LINKS_MAX, &n) < 0 ||
+            links_list_ifbs(rtnl, ifbs, LINKS_MAX, &n_ifbs) < 0) {
                 log_warning("Cannot look for chaoslet's leftovers in namespace inode %" PRIu64, ns.ino);
                 return;
         }
@@ -268,10 +268,10 @@ static void sweep_netns(Registry *r, int fd, NetnsId ns) {
 static void reconcile_netns(NetnsId id, const FaultTarget *hint, void *userdata) {
         Reconcile *c = userdata;
         Registry *r = c->registry;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_(rtnl_netns_done) RtnlNetns ns = RTNL_NETNS_NULL;
         int k;
 
-        k = target_reopen_scanned(hint, id, &c->scan, &fd);
+        k = target_reopen_scanned(hint, id, &c->scan, &ns);
         if (k == -ENOENT) {
                 (void) journal_netns_forget(r->journal, id);
                 return;
@@ -280,7 +280,7 @@ static void reconcile_netns(NetnsId id, const FaultTarget *hint, void *userdata)
                 log_warning_errno(k, "Cannot reach recorded namespace inode %" PRIu64 ": %m", id.ino);
                 return;
         }
-        sweep_netns(r, fd, id);
+        sweep_netns(r, &ns, id);
         if (!netns_in_use(r, id, NULL))
                 (void) journal_netns_forget(r->journal, id);
 }

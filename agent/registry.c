@@ -202,7 +202,7 @@ static int journal_failed(RpcError *err, int k) {
 }
 
 static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_(rtnl_netns_done) RtnlNetns ns = RTNL_NETNS_NULL;
         RenewUndo undo = { f->expires_at_ns, f->deadline_ns };
         char tbuf[64];
         NetnsId id;
@@ -211,7 +211,7 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
         if (!fault_spec_equal(&f->spec, spec))
                 return agent_fail_field(err, -EEXIST, RPC_CONFLICT, "A fault with this id exists with a different spec",
                                         "id", "already in use by a different fault; recover it first");
-        k = target_open(&spec->target, &fd, &id, NULL, NULL, err);
+        k = target_open(&spec->target, &ns, &id, NULL, err);
         if (k < 0)
                 return k;
         if (!netns_id_same(id, f->netns))
@@ -221,14 +221,14 @@ static int renew(Registry *r, Fault *f, const FaultSpec *spec, RpcError *err) {
 
         /* All devices get the new deadline, or none. */
         set_times(r, f);
-        k = device_sync_fault(r, f, fd, renew_undo, &undo, err);
+        k = device_sync_fault(r, f, &ns, renew_undo, &undo, err);
         if (k >= 0) {
                 k = registry_journal_write(r, f);
                 if (k < 0) {
                         RpcError ignored = {};
 
                         renew_undo(r, f, &undo);
-                        (void) device_sync_fault(r, f, fd, renew_undo, &undo, &ignored);
+                        (void) device_sync_fault(r, f, &ns, renew_undo, &undo, &ignored);
                         rpc_error_done(&ignored);
                         k = journal_failed(err, k);
                 }
@@ -317,7 +317,7 @@ static void apply_undo(Registry *r, Fault *f, void *userdata) {
 }
 
 int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
-        _cleanup_close_ int fd = -EBADF, route_fd = -EBADF;
+        _cleanup_(rtnl_netns_done) RtnlNetns ns = RTNL_NETNS_NULL;
         TargetFound found = {};
         Link links[LINKS_MAX];
         char tbuf[4200];
@@ -343,7 +343,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 return -ENOMEM;
 
         /* Resolve the target: its namespace, and the devices in it. */
-        k = target_open(&spec->target, &fd, &f->netns, &route_fd, &found, err);
+        k = target_open(&spec->target, &ns, &f->netns, &found, err);
         if (k < 0)
                 goto fail;
         /* Before anything changes in the kernel, the nsid included. */
@@ -352,10 +352,10 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 goto fail;
         /* So that the namespace's death is announced to us (RTM_DELNSID) without our holding it alive. */
         f->nsid = known_nsid(r, f->netns);
-        if (f->nsid < 0 && r->home && nsid_get_or_assign(r->home, fd, &f->nsid) < 0)
+        if (f->nsid < 0 && r->home && nsid_get_or_assign(r->home, ns.fd, &f->nsid) < 0)
                 log_debug("No nsid for the namespace of %s: its death is noticed when the fault is next touched",
                           fault_target_describe(&spec->target, tbuf, sizeof(tbuf)));
-        k = target_links(fd, &route_fd, spec, links, &n_links, err);
+        k = target_links(&ns, spec, links, &n_links, err);
         if (k < 0)
                 goto fail;
         /* After the target: a wrong target is worth knowing about on any kernel. */
@@ -394,7 +394,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
         /* Listed before syncing, so the devices' desired state includes it; then each device's kernel state is
          * brought in line, all or nothing. */
         registry_fault_link(r, f);
-        k = device_sync_fault(r, f, fd, apply_undo, NULL, err);
+        k = device_sync_fault(r, f, &ns, apply_undo, NULL, err);
         if (k < 0)
                 goto fail_devices;
         CRASH_POINT("apply:after-batch");
@@ -405,7 +405,7 @@ int registry_apply(Registry *r, FaultSpec *spec, Fault **ret, RpcError *err) {
                 registry_fault_unlink(r, f);
                 for (size_t i = 0; i < f->n_devices; i++) {
                         RpcError ignored = {};
-                        (void) device_sync(r, f->devices[i].device, fd, NULL, &ignored);
+                        (void) device_sync(r, f->devices[i].device, &ns, NULL, &ignored);
                         rpc_error_done(&ignored);
                 }
                 goto fail_devices;
@@ -437,7 +437,7 @@ fail:
  * namespace cannot be reached, or the kernel refuses, the fault stays (and err says why), so a later recover or
  * expiry tries again: forgetting it would leave its tree behind. force (the agent stopping) forgets regardless. */
 static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcError *err) {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_(rtnl_netns_done) RtnlNetns ns = RTNL_NETNS_NULL;
         char tbuf[4200];
         bool gone;
         int k;
@@ -448,7 +448,7 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
         bool need = false;
         for (size_t i = 0; i < f->n_devices && !need; i++)
                 need = device_sync_needs_netns(r, f->devices[i].device, f);
-        k = need ? target_reopen(&f->spec.target, f->netns, &fd) : 0;
+        k = need ? target_reopen(&f->spec.target, f->netns, &ns) : 0;
         if (k < 0 && k != -ENOENT && !force) {
                 rpc_error_set(err, k == -EACCES || k == -EPERM ? RPC_NOT_PERMITTED : RPC_INTERNAL_ERROR,
                               "Cannot reach the fault's network namespace; the fault stays, try again");
@@ -474,7 +474,7 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
                         device_forget_kernel_state(r, d);
                         continue;
                 }
-                k = device_sync(r, d, fd, f, &e);
+                k = device_sync(r, d, &ns, f, &e);
                 if (k < 0 && !force) {
                         log_warning("Failed to remove fault %s from %s: %s", f->id, d->link_name, e.message);
                         rpc_error_done(err);
@@ -560,12 +560,18 @@ void registry_netns_deleted(Registry *r, int32_t nsid) {
         Fault *f;
 
         do {
-                _cleanup_close_ int fd = -EBADF;
+                for (f = r->faults; f; f = f->next) {
+                        RtnlNetns ns = RTNL_NETNS_NULL;
+                        bool gone;
 
-                for (f = r->faults; f; f = f->next)
+                        if (f->nsid != nsid)
+                                continue;
                         /* nsids are reused once freed: make sure this fault's namespace is really gone. */
-                        if (f->nsid == nsid && target_reopen(&f->spec.target, f->netns, &fd) == -ENOENT)
+                        gone = target_reopen(&f->spec.target, f->netns, &ns) == -ENOENT;
+                        rtnl_netns_done(&ns);
+                        if (gone)
                                 break;
+                }
                 if (f) {
                         RpcError e = {};
                         registry_fault_ended(r, f, "its network namespace was destroyed");

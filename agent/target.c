@@ -85,19 +85,18 @@ static int open_by_cgroup(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, in
         return not_found_in_cgroups(t, &s, err);
 }
 
-int target_open(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, int *ret_route_fd, TargetFound *ret_found,
-                RpcError *err) {
+int target_open(const FaultTarget *t, RtnlNetns *ret_ns, NetnsId *ret_id, TargetFound *ret_found, RpcError *err) {
         const char *field = target_field(t->kind);
         char what[4200];
         int k;
 
         if (t->kind == TARGET_CONTAINER || t->kind == TARGET_POD)
-                return open_by_cgroup(t, ret_fd, ret_id, ret_route_fd, ret_found, err);
+                return open_by_cgroup(t, &ret_ns->fd, ret_id, &ret_ns->route_fd, ret_found, err);
 
         if (t->kind == TARGET_PID)
-                k = netns_open_pid(t->pid, ret_fd, ret_id, ret_route_fd);
+                k = netns_open_pid(t->pid, &ret_ns->fd, ret_id, &ret_ns->route_fd);
         else
-                k = netns_open_path(t->netns, ret_fd, ret_id, ret_route_fd);
+                k = netns_open_path(t->netns, &ret_ns->fd, ret_id, &ret_ns->route_fd);
         if (k >= 0) {
                 if (ret_found)
                         *ret_found = (TargetFound) { .pid = t->kind == TARGET_PID ? t->pid : 0 };
@@ -130,13 +129,26 @@ static const char *device_field(const FaultSpec *spec, size_t i, char *buf, size
         return buf;
 }
 
-int target_links(int netns_fd, int *route_fd, const FaultSpec *spec, Link *links, size_t *ret_n, RpcError *err) {
+int target_links(RtnlNetns *ns, const FaultSpec *spec, Link *links, size_t *ret_n, RpcError *err) {
         size_t n = 0, missing = 0;
         char field[32];
+        Rtnl *rtnl;
         int k;
 
+        /* Before the lookup: a bad name is the client's mistake whether or not the namespace can be talked to. */
+        for (size_t i = 0; spec->devices && i < spec->n_devices; i++)
+                if (strncmp(spec->devices[i], IFB_NAME_PREFIX, strlen(IFB_NAME_PREFIX)) == 0)
+                        return agent_invalid(err, device_field(spec, i, field, sizeof(field)),
+                                             "chaoslet's own IFB device is not a target: name the device it "
+                                             "serves, with direction ingress");
+        if (spec->devices && spec->n_devices > FAULT_DEVICES_MAX)
+                return agent_invalid(err, "device", "too many devices");
+
+        k = rtnl_netns_get(ns, &rtnl);
+        if (k < 0)
+                return agent_fail(err, k, RPC_INTERNAL_ERROR, "Failed to open rtnetlink in the target namespace");
         if (!spec->devices) {
-                k = links_list(netns_fd, route_fd, links, LINKS_MAX, &n);
+                k = links_list(rtnl, links, LINKS_MAX, &n);
                 if (k < 0)
                         return agent_fail(err, k, RPC_INTERNAL_ERROR, "Failed to list the target's devices");
                 if (n == 0)
@@ -149,15 +161,7 @@ int target_links(int netns_fd, int *route_fd, const FaultSpec *spec, Link *links
                 return 0;
         }
 
-        for (size_t i = 0; i < spec->n_devices; i++)
-                if (strncmp(spec->devices[i], IFB_NAME_PREFIX, strlen(IFB_NAME_PREFIX)) == 0)
-                        return agent_invalid(err, device_field(spec, i, field, sizeof(field)),
-                                             "chaoslet's own IFB device is not a target: name the device it "
-                                             "serves, with direction ingress");
-        if (spec->n_devices > FAULT_DEVICES_MAX)
-                return agent_invalid(err, "device", "too many devices");
-
-        k = links_resolve(netns_fd, route_fd, spec->devices, spec->n_devices, links, &missing);
+        k = links_resolve(rtnl, spec->devices, spec->n_devices, links, &missing);
         if (k == -ENODEV) {
                 k = agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "Device not found in the target's namespace",
                                      device_field(spec, missing, field, sizeof(field)),
@@ -171,23 +175,25 @@ int target_links(int netns_fd, int *route_fd, const FaultSpec *spec, Link *links
         return 0;
 }
 
-static int open_if_same(const char *path, NetnsId id, int *ret_fd) {
+static int open_if_same(const char *path, NetnsId id, RtnlNetns *ret) {
+        int fd, route_fd, k;
         NetnsId got;
-        int fd, k;
 
-        k = netns_open_path(path, &fd, &got, NULL);
+        k = netns_open_path(path, &fd, &got, &route_fd);
         if (k < 0)
                 return k;
         /* The cookie as well: the inode number of a namespace that died may be another's now. */
         if (!netns_id_same(got, id)) {
+                safe_close(route_fd);
                 safe_close(fd);
                 return -ESTALE;
         }
-        *ret_fd = fd;
+        ret->fd = fd;
+        ret->route_fd = route_fd;
         return 0;
 }
 
-static int scan_dir(const char *dir, bool pids, NetnsId id, int *ret_fd) {
+static int scan_dir(const char *dir, bool pids, NetnsId id, RtnlNetns *ret) {
         DIR *d = opendir(dir);
         struct dirent *de;
         int k = -ENOENT;
@@ -210,7 +216,7 @@ static int scan_dir(const char *dir, bool pids, NetnsId id, int *ret_fd) {
                 /* stat() follows the magic link to the nsfs inode without opening anything. */
                 if (stat(path, &st) < 0 || st.st_ino != id.ino || st.st_dev != id.dev)
                         continue;
-                k = open_if_same(path, id, ret_fd);
+                k = open_if_same(path, id, ret);
                 if (k >= 0)
                         break;
                 if (k == -ESTALE)
@@ -220,23 +226,23 @@ static int scan_dir(const char *dir, bool pids, NetnsId id, int *ret_fd) {
         return k;
 }
 
-int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd) {
+int target_reopen(const FaultTarget *hint, NetnsId id, RtnlNetns *ret) {
         CgroupScan scan;
         char path[64];
         int k, first_error = 0;
 
         if (hint && hint->kind == TARGET_PID) {
                 snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) hint->pid);
-                k = open_if_same(path, id, ret_fd);
+                k = open_if_same(path, id, ret);
         } else if (hint && hint->kind == TARGET_NETNS)
-                k = open_if_same(hint->netns, id, ret_fd);
+                k = open_if_same(hint->netns, id, ret);
         else if (hint && (hint->kind == TARGET_CONTAINER || hint->kind == TARGET_POD)) {
                 /* A restarted container has a new process (and, for a container target, a new ID: then the
                  * namespace is found below, through the pod's other processes). */
                 k = cgroup_scan("/proc", hint->kind, hint->id, &id, &scan);
                 if (k >= 0) {
                         snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) scan.pid);
-                        k = open_if_same(path, id, ret_fd);
+                        k = open_if_same(path, id, ret);
                 }
         } else
                 k = -ENOENT;
@@ -247,10 +253,10 @@ int target_reopen(const FaultTarget *hint, NetnsId id, int *ret_fd) {
         if (k != -ENOENT && k != -ESTALE && k != -ESRCH && k != -EINVAL && k != -ENOTDIR)
                 first_error = k;
 
-        k = scan_dir("/proc", true, id, ret_fd);
+        k = scan_dir("/proc", true, id, ret);
         if (k >= 0)
                 return 0;
-        k = scan_dir("/run/netns", false, id, ret_fd);
+        k = scan_dir("/run/netns", false, id, ret);
         if (k >= 0)
                 return 0;
         return first_error ? first_error : k;
@@ -299,24 +305,24 @@ void target_scan_done(TargetScan *s) {
         *s = (TargetScan) {};
 }
 
-int target_reopen_scanned(const FaultTarget *hint, NetnsId id, const TargetScan *scan, int *ret_fd) {
+int target_reopen_scanned(const FaultTarget *hint, NetnsId id, const TargetScan *scan, RtnlNetns *ret) {
         char path[64];
         int k = -ENOENT;
 
         if (hint && hint->kind == TARGET_PID) {
                 snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) hint->pid);
-                k = open_if_same(path, id, ret_fd);
+                k = open_if_same(path, id, ret);
         } else if (hint && hint->kind == TARGET_NETNS)
-                k = open_if_same(hint->netns, id, ret_fd);
+                k = open_if_same(hint->netns, id, ret);
         for (size_t i = 0; k < 0 && i < scan->n; i++)
                 if (scan->seen[i].id.dev == id.dev && scan->seen[i].id.ino == id.ino) {
                         /* That process may have gone since: then the namespace may still be found below. */
                         snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) scan->seen[i].pid);
-                        k = open_if_same(path, id, ret_fd);
+                        k = open_if_same(path, id, ret);
                         if (k == -EACCES || k == -EPERM)
                                 return k;
                 }
         if (k >= 0)
                 return 0;
-        return scan_dir("/run/netns", false, id, ret_fd);
+        return scan_dir("/run/netns", false, id, ret);
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <stdio.h>
@@ -7,6 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
@@ -15,49 +19,30 @@
 #include "ifb.h"
 #include "links.h"
 #include "macro.h"
-#include "netns.h"
+#include "rtnl.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free);
 
-static int connect_cb(void *userdata) {
-        return nl_connect(userdata, NETLINK_ROUTE) < 0 ? -EIO : 0;
-}
-
-/* A libnl socket in the namespace: around *route_fd when the caller brought one made there (netns.h; taken, even
- * on failure), else connected on a visit of its own. */
-static int sock_open(int netns_fd, int *route_fd, struct nl_sock **ret) {
+/* A dump of every link into libnl's link cache, on a duplicate of rtnl's socket: the namespace's own socket, so no
+ * visit to make another. libnl's sequence numbers are its own, and the dump is read to its end before we return,
+ * so the Rtnl finds nothing of libnl's waiting on the socket (nor libnl anything of the Rtnl's: its calls read
+ * their answers whole). nl_socket_free() closes the duplicate. */
+static int load_cache(Rtnl *rtnl, struct nl_sock **ret_sock, struct nl_cache **ret_cache) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        int k;
+        struct nl_cache *cache = NULL;
+        int fd;
 
         sk = nl_socket_alloc();
         if (!sk)
                 return -ENOMEM;
-        if (route_fd && *route_fd >= 0) {
-                int fd = TAKE_FD(*route_fd);
-
-                /* On success, sk's: nl_socket_free() closes it. */
-                if (nl_socket_set_fd(sk, NETLINK_ROUTE, fd) < 0) {
-                        safe_close(fd);
-                        return -EIO;
-                }
-        } else {
-                k = netns_run(netns_fd, connect_cb, sk);
-                if (k < 0)
-                        return k;
+        fd = fcntl(rtnl_fd(rtnl), F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return negative_errno();
+        if (nl_socket_set_fd(sk, NETLINK_ROUTE, fd) < 0) {
+                safe_close(fd);
+                return -EIO;
         }
-        *ret = TAKE_PTR(sk);
-        return 0;
-}
-
-static int load_cache(int netns_fd, int *route_fd, struct nl_sock **ret_sock, struct nl_cache **ret_cache) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        struct nl_cache *cache = NULL;
-        int k;
-
-        k = sock_open(netns_fd, route_fd, &sk);
-        if (k < 0)
-                return k;
         if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
                 return -EIO;
 
@@ -79,14 +64,14 @@ static void link_from_nl(struct rtnl_link *l, Link *ret) {
 }
 
 /* The target's devices (every one but loopback and chaoslet's IFBs), or chaoslet's IFBs alone. */
-static int list(int netns_fd, int *route_fd, bool ifbs, Link *ret, size_t max, size_t *ret_n) {
+static int list(Rtnl *rtnl, bool ifbs, Link *ret, size_t max, size_t *ret_n) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
         struct nl_object *obj;
         size_t n = 0;
         int k;
 
-        k = load_cache(netns_fd, route_fd, &sk, &cache);
+        k = load_cache(rtnl, &sk, &cache);
         if (k < 0)
                 return k;
 
@@ -109,46 +94,58 @@ static int list(int netns_fd, int *route_fd, bool ifbs, Link *ret, size_t max, s
         return 0;
 }
 
-int links_list(int netns_fd, int *route_fd, Link *ret, size_t max, size_t *ret_n) {
-        return list(netns_fd, route_fd, false, ret, max, ret_n);
+int links_list(Rtnl *rtnl, Link *ret, size_t max, size_t *ret_n) {
+        return list(rtnl, false, ret, max, ret_n);
 }
 
-int links_list_ifbs(int netns_fd, Link *ret, size_t max, size_t *ret_n) {
-        return list(netns_fd, NULL, true, ret, max, ret_n);
+int links_list_ifbs(Rtnl *rtnl, Link *ret, size_t max, size_t *ret_n) {
+        return list(rtnl, true, ret, max, ret_n);
+}
+
+typedef struct GetLink {
+        Link *link;
+        bool found;
+} GetLink;
+
+static int get_link_cb(const struct nlmsghdr *nlh, void *userdata) {
+        const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+        const struct nlattr *attr;
+        GetLink *g = userdata;
+
+        if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+                return MNL_CB_OK;
+        *g->link = (Link) { .ifindex = ifi->ifi_index, .flags = ifi->ifi_flags, .arptype = ifi->ifi_type };
+        mnl_attr_for_each(attr, nlh, sizeof(*ifi))
+                if (mnl_attr_get_type(attr) == IFLA_IFNAME && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+                        snprintf(g->link->name, sizeof(g->link->name), "%s", mnl_attr_get_str(attr));
+        g->found = true;
+        return MNL_CB_OK;
 }
 
 /* One RTM_GETLINK by name per device rather than a dump of every link: the same answer, at a cost that does not
- * grow with the namespace's links (a host namespace can have hundreds). The kernel also finds alternative names
- * (IFLA_ALT_IFNAME) by IFLA_IFNAME; a dump never did, so a link whose own name differs counts as missing. */
-int links_resolve(int netns_fd, int *route_fd, char *const *names, size_t n, Link *ret, size_t *ret_missing) {
-        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        int k;
-
-        k = sock_open(netns_fd, route_fd, &sk);
-        if (k < 0)
-                return k;
-
+ * grow with the namespace's links (a host namespace can have hundreds), without the statistics the kernel would
+ * otherwise fill in (RTEXT_FILTER_SKIP_STATS, ignored by kernels older than 4.20). The kernel also finds
+ * alternative names (IFLA_ALT_IFNAME) by IFLA_IFNAME; a dump never did, so a link whose own name differs counts
+ * as missing. */
+int links_resolve(Rtnl *rtnl, char *const *names, size_t n, Link *ret, size_t *ret_missing) {
         for (size_t i = 0; i < n; i++) {
-                struct rtnl_link *l = NULL;
-                bool same;
+                struct nlmsghdr *nlh = rtnl_request(rtnl, RTM_GETLINK, 0);
+                struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+                GetLink g = { &ret[i] };
+                int k;
 
-                k = rtnl_link_get_kernel(sk, 0, names[i], &l);
-                if (k == -NLE_OBJ_NOTFOUND || k == -NLE_NODEV || k == -NLE_INVAL || k == -NLE_RANGE) {
+                *ifi = (struct ifinfomsg) { .ifi_family = AF_UNSPEC };
+                mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+                mnl_attr_put_strz(nlh, IFLA_IFNAME, names[i]);
+                k = rtnl_call(rtnl, nlh, get_link_cb, &g, NULL);
+                if (k == -ENODEV || k == -EINVAL || k == -ERANGE || (k >= 0 && !g.found) ||
+                    (k >= 0 && strcmp(ret[i].name, names[i]) != 0)) {
                         if (ret_missing)
                                 *ret_missing = i;
                         return -ENODEV;
                 }
                 if (k < 0)
-                        return -EIO;
-                same = strcmp(rtnl_link_get_name(l) ?: "", names[i]) == 0;
-                if (same)
-                        link_from_nl(l, &ret[i]);
-                rtnl_link_put(l);
-                if (!same) {
-                        if (ret_missing)
-                                *ret_missing = i;
-                        return -ENODEV;
-                }
+                        return k;
         }
         return 0;
 }

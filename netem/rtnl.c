@@ -38,23 +38,21 @@ Rtnl *rtnl_free(Rtnl *r) {
         return NULL;
 }
 
-int rtnl_open(Rtnl **ret) {
+/* A new Rtnl around nl (taken, even on failure): its buffers, and the socket options every Rtnl has. */
+static int rtnl_new(struct mnl_socket *nl, Rtnl **ret) {
         _cleanup_(rtnl_freep) Rtnl *r = NULL;
         int one = 1, sndbuf = (int) RTNL_BUFFER_SIZE * 2;
 
         r = calloc(1, sizeof(*r));
-        if (!r)
+        if (!r) {
+                mnl_socket_close(nl);
                 return -ENOMEM;
+        }
+        r->nl = nl;
         r->buf = malloc(RTNL_BUFFER_SIZE);
         r->rbuf = malloc(MNL_SOCKET_BUFFER_SIZE * 4);
         if (!r->buf || !r->rbuf)
                 return -ENOMEM;
-
-        r->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-        if (!r->nl)
-                return negative_errno();
-        if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-                return negative_errno();
 
         /* The kernel's own words for a refusal ("Specified qdisc kind is unknown") beat a bare errno; and
          * capped acks keep a big request (a netem distribution table) from being echoed back. */
@@ -67,6 +65,34 @@ int rtnl_open(Rtnl **ret) {
         r->seq = (uint32_t) time(NULL);
         *ret = TAKE_PTR(r);
         return 0;
+}
+
+int rtnl_open(Rtnl **ret) {
+        struct mnl_socket *nl;
+
+        nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+        if (!nl)
+                return negative_errno();
+        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+                int k = negative_errno();
+
+                mnl_socket_close(nl);
+                return k;
+        }
+        return rtnl_new(nl, ret);
+}
+
+int rtnl_adopt(int fd, Rtnl **ret) {
+        struct mnl_socket *nl;
+
+        nl = mnl_socket_fdopen(fd);
+        if (!nl) {
+                int k = errno > 0 ? -errno : -EINVAL;
+
+                safe_close(fd);
+                return k;
+        }
+        return rtnl_new(nl, ret);
 }
 
 static int open_cb(void *userdata) {
@@ -82,6 +108,31 @@ int rtnl_open_in_netns(int netns_fd, Rtnl **ret) {
                 return k;
         *ret = r;
         return 0;
+}
+
+int rtnl_fd(const Rtnl *r) {
+        return mnl_socket_get_fd(r->nl);
+}
+
+int rtnl_netns_get(RtnlNetns *n, Rtnl **ret) {
+        int k;
+
+        if (!n->rtnl) {
+                if (n->route_fd >= 0)
+                        k = rtnl_adopt(TAKE_FD(n->route_fd), &n->rtnl);
+                else
+                        k = rtnl_open_in_netns(n->fd, &n->rtnl);
+                if (k < 0)
+                        return k;
+        }
+        *ret = n->rtnl;
+        return 0;
+}
+
+void rtnl_netns_done(RtnlNetns *n) {
+        n->rtnl = rtnl_free(n->rtnl);
+        n->route_fd = safe_close(n->route_fd);
+        n->fd = safe_close(n->fd);
 }
 
 void rtnl_batch_reset(Rtnl *r) {

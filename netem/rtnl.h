@@ -48,8 +48,27 @@ void rtnl_parse_extack(const struct nlmsghdr *nlh, RtnlError *e);
 int rtnl_open(Rtnl **ret);
 /* Open the socket inside the namespace behind netns_fd, and come back. */
 int rtnl_open_in_netns(int netns_fd, Rtnl **ret);
+/* Around fd, a bound NETLINK_ROUTE socket made elsewhere (netns_open_path()): taken, even on failure. */
+int rtnl_adopt(int fd, Rtnl **ret);
 Rtnl *rtnl_free(Rtnl *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Rtnl *, rtnl_free);
+/* The socket, for a library that talks on it in turn (links.c's libnl dump): between two calls of ours, whatever
+ * was asked on it has been answered in full. */
+int rtnl_fd(const Rtnl *r);
+
+/* A target namespace for the length of one request, and rtnetlink in it, made at most once: from the socket that
+ * identifying the namespace left (netns_open_path()'s ret_route_fd) when there is one, else on a visit. Owns all
+ * three; rtnl_netns_done() closes them. Never kept past the request: its fds would keep the namespace alive. */
+typedef struct RtnlNetns {
+        int fd;                 /* the namespace; -EBADF: none (a change of the classifier's map alone) */
+        int route_fd;           /* until rtnl_netns_get() takes it */
+        Rtnl *rtnl;
+} RtnlNetns;
+
+#define RTNL_NETNS_NULL ((RtnlNetns) { .fd = -EBADF, .route_fd = -EBADF })
+
+int rtnl_netns_get(RtnlNetns *n, Rtnl **ret);
+void rtnl_netns_done(RtnlNetns *n);
 
 /* Start a new message in the batch. NLM_F_REQUEST|NLM_F_ACK are added to flags. Returns NULL when the batch is
  * full. The payload is built with libmnl (mnl_nlmsg_put_extra_header, mnl_attr_put...). */

@@ -264,6 +264,23 @@ static void test_errors(void) {
         }
         sh("rm -f %s", p);
 
+        /* No such device, by name (one RTM_GETLINK each): the field names which of the devices it was, and an
+         * alternative name (IFLA_ALT_IFNAME), which the kernel resolves too, is not the device's own. */
+        snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\"},\"device\":\"nope0\",\"partition\":true}", ns_path);
+        expect_error("fault.apply", p, -32001, "device");
+        snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\"},\"device\":[\"v0\",\"nope0\"],\"partition\":true}",
+                 ns_path);
+        expect_error("fault.apply", p, -32001, "device[1]");
+        if (sh("ip -n $NS link property add dev v0 altname cl-alt-v0") == 0) {
+                snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\"},\"device\":\"cl-alt-v0\",\"partition\":true}",
+                         ns_path);
+                expect_error("fault.apply", p, -32001, "device");
+                sh("ip -n $NS link property del dev v0 altname cl-alt-v0");
+        } else
+                fprintf(stderr, "skip part: no alternative link names on this kernel\n");
+        /* None of them left anything behind, and the device is still there, by its own name. */
+        CHECK(sh("ip -n $NS link show v0 >/dev/null && ! ip netns exec $NS tc qdisc show dev v0 | grep -q c4a0:") == 0);
+
         /* chaoslet's own IFB is never a target device. */
         snprintf(p, sizeof(p), "{\"target\":{\"netns\":\"%s\"},\"device\":\"chaoslet-i2\",\"partition\":true}",
                  ns_path);
