@@ -3,11 +3,11 @@
 
 /*
  * The fault journal: each live fault as one file, <state-dir>/faults/<name>.json, written atomically (a temporary
- * file in the same directory, fsync, rename, fsync of the directory) before its apply is acknowledged, and
- * unlinked (then the directory fsynced) when the fault is removed. Beside it, <state-dir>/netns/<dev>-<ino>.json
- * records each namespace chaoslet is about to change, before the first change there: a crash between a netlink
- * batch and the fault's entry still leaves the namespace recorded, so the next agent's reconcile knows where to
- * look for what nobody else recorded (agent/reconcile.c).
+ * file in the same directory, renamed over) before its apply is acknowledged, and unlinked when the fault is
+ * removed. It outlives the agent, not the node: nothing is fsynced (journal.c says why). Beside it,
+ * <state-dir>/netns/<dev>-<ino>.json records each namespace chaoslet is about to change, before the first change
+ * there: a crash between a netlink batch and the fault's entry still leaves the namespace recorded, so the next
+ * agent's reconcile knows where to look for what nobody else recorded (agent/reconcile.c).
  *
  * A file that does not decode (torn, wrong version, oversized) is reported, renamed aside to <file>.corrupt and
  * skipped: it never stops the agent starting.

@@ -16,7 +16,7 @@ void registry_rules_unload(Registry *r, Fault *f);
 
 /* The journal (none: all succeed): record the fault's namespace before its first change there, write the fault's
  * entry, drop it. With forget_netns (the namespace is gone, or the agent stops), the namespace's record goes too
- * once no live fault is left there; otherwise it stays, so that the next apply there costs one fsync'd write, not
+ * once no live fault is left there; otherwise it stays, so that the next apply there costs one file written, not
  * two (reconcile forgets records that explain nothing). */
 int registry_journal_note(Registry *r, const Fault *f);
 int registry_journal_write(Registry *r, const Fault *f);

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # What the journal costs: apply+recover of a partition fault (no sch_netem needed) through the same chaosletd,
-# with --state-dir on the root filesystem (each apply and recover fsyncs an entry and the directory) and on a tmpfs
-# (where fsync returns at once: the rest of the journal's work, encoding and renames), interleaved in rounds.
+# with --state-dir on the root filesystem and on a tmpfs, interleaved in rounds. Nothing is fsynced (agent/journal.c
+# says why): what is left is the file systems' own cost of a create, a rename and an unlink.
 #
 #   journal-cost.sh [ROUNDS]      BUILD_DIR locates the binaries; a disk directory is made under /var/tmp.
 set -euo pipefail
