@@ -21,7 +21,12 @@
  *    add+del is (T21 - T1) / 20, so tc's own start-up cancels out. Twice: the qdisc alone, and chaoslet's tree for
  *    the same fault (htb root, class, the qdisc as leaf, a cls_bpf filter), the target's floor;
  *  - the exec floor: two posix_spawn()s of `true`, what any two processes cost here: the CLI's rows stand
- *    beside it, since no CLI can start faster than that.
+ *    beside it, since no CLI can start faster than that;
+ *  - a namespace visit: opening NS's namespace file, identifying it and making a bound rtnetlink socket in it
+ *    (netns_open_path(), the agent's own code, in this process), then closing both; per visit, of VISITS.
+ * The cold rows also stand beside the least any agent over a socket could take, round by round: the tc -batch
+ * floor of chaoslet's tree, plus that agent's RPC floor, plus two namespace visits (an apply and a recover each
+ * have to talk rtnetlink inside the namespace, and a socket kept there would keep a dead pod's namespace alive).
  * LABEL names the agent in the rows (for instance its --state-dir's file system). Default 200 rounds, --quick 30.
  *
  *   bench-apply SOCKET NETNS-NAME DEVICE [ROUNDS [partition|bandwidth]]
@@ -44,12 +49,15 @@
 #include "bench-client.h"
 #include "bench-report.h"
 #include "bench-util.h"
+#include "macro.h"
+#include "netns.h"
 
 #define AGENTS_MAX 4
 #define ROUNDS_DEFAULT 200
 #define ROUNDS_QUICK 30
 #define ROUNDS_MAX 10000
 #define BATCH_MANY 21
+#define VISITS 10
 #define TC_ARGS_MAX 16
 #define WARM_CIDR "198.51.100.7/32"
 #define COLD_ID "bench-apply-cold"
@@ -101,6 +109,18 @@ static int noop_pair(RpcClient *c) {
                         return -EPROTO;
                 }
         }
+        return 0;
+}
+
+/* One visit of the namespace at path, the way the agent makes one: open, identify, a rtnetlink socket inside. */
+static int visit(const char *path) {
+        int fd, route_fd, k;
+
+        k = netns_open_path(path, &fd, NULL, &route_fd);
+        if (k < 0)
+                return k;
+        safe_close(route_fd);
+        safe_close(fd);
         return 0;
 }
 
@@ -325,9 +345,9 @@ int main(int argc, char **argv) {
              tree1[] = "/tmp/bench-apply-XXXXXX", tree_many[] = "/tmp/bench-apply-XXXXXX";
         Agent agents[AGENTS_MAX];
         unsigned n_agents = 0, rounds = ROUNDS_DEFAULT;
-        double *exec_tc, *floor_tc, *floor_tree, *exec_true, t0, t1, t_many;
-        char background[768], text[256];
-        BenchStat s_exec, s_floor, s_tree, s_true;
+        double *exec_tc, *floor_tc, *floor_tree, *exec_true, *visits, *least, t0, t1, t_many;
+        char background[768], text[256], tc_path[256];
+        BenchStat s_exec, s_floor, s_tree, s_true, s_visit;
         cJSON *report;
         int opt, code, r = 1;
 
@@ -380,8 +400,11 @@ int main(int argc, char **argv) {
         exec_true = calloc(rounds, sizeof(double));
         floor_tc = calloc(rounds, sizeof(double));
         floor_tree = calloc(rounds, sizeof(double));
-        if (!exec_tc || !floor_tc || !floor_tree || !exec_true)
+        visits = calloc(rounds, sizeof(double));
+        least = calloc(rounds, sizeof(double));
+        if (!exec_tc || !floor_tc || !floor_tree || !exec_true || !visits || !least)
                 return 1;
+        snprintf(tc_path, sizeof(tc_path), "/run/netns/%s", tc_ns);
         for (unsigned k = 0; k < n_agents; k++) {
                 Agent *a = &agents[k];
 
@@ -430,6 +453,10 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "the tc baseline failed\n");
                 goto finish;
         }
+        if (visit(tc_path) < 0) {
+                fprintf(stderr, "cannot visit the namespace %s\n", tc_path);
+                goto finish;
+        }
         for (unsigned k = 0; k < n_agents; k++)
                 if (agent_round(&agents[k], cli, 0) < 0)
                         goto finish;
@@ -470,6 +497,12 @@ int main(int argc, char **argv) {
                         goto finish;
                 t_many = bench_now_us() - t0;
                 floor_tree[i] = (t_many - t1) / (BATCH_MANY - 1);
+
+                t0 = bench_now_us();
+                for (unsigned v = 0; v < VISITS; v++)
+                        if (visit(tc_path) < 0)
+                                goto finish;
+                visits[i] = (bench_now_us() - t0) / VISITS;
         }
 
         report = bench_report_new(cold_fault->bench, cold_fault == &cold_netem ?
@@ -497,6 +530,11 @@ int main(int argc, char **argv) {
         s_true = bench_stat(exec_true, rounds);
         bench_report_note(report, "exec floor: two posix_spawn()s of `true`, each waited for: what any two execs cost "
                                   "here, the CLI's included");
+        s_visit = bench_stat(visits, rounds);
+        bench_report_note(report, "least an agent over a socket can take: per round, the tc -batch floor of "
+                                  "chaoslet's tree + that agent's RPC floor + 2 namespace visits (open the namespace "
+                                  "file, identify it, a bound rtnetlink socket inside, close: the agent's own "
+                                  "netns_open_path(), timed in the benchmark)");
         printf("apply+recover (cold: %s), %u rounds, kernel %s, %ld CPUs (us)\n\n", cold_fault->what, rounds,
                cJSON_GetStringValue(cJSON_GetObjectItem(report, "kernel")), sysconf(_SC_NPROCESSORS_ONLN));
         printf("| figure | median | p99 | baseline | baseline median | baseline p99 | target | met |\n");
@@ -513,6 +551,10 @@ int main(int argc, char **argv) {
                 row(report, figure, s_cold, "tc -batch floor, chaoslet's tree", s_tree,
                     "<= 1.5x the tc -batch floor", s_cold.median <= 1.5 * s_tree.median);
                 row(report, figure, s_cold, "tc -batch floor, the qdisc alone", s_floor, NULL, -1);
+                for (unsigned i = 0; i < rounds; i++)
+                        least[i] = floor_tree[i] + a->noop[i] + 2 * visits[i];
+                row(report, figure, s_cold, "least an agent over a socket can take", bench_stat(least, rounds), NULL,
+                    -1);
                 snprintf(figure, sizeof(figure), "cold device, CLI (2 execs), state on %s", a->label);
                 row(report, figure, s_cli, "exec tc add+del", s_exec, ">= 10x faster than exec tc",
                     s_exec.median >= 10 * s_cli.median);
@@ -522,6 +564,7 @@ int main(int argc, char **argv) {
                 row(report, figure, s_warm, "RPC floor: 2 requests that change nothing", s_noop, "<= 150 us median",
                     s_warm.median <= 150);
         }
+        row(report, "a namespace visit (open, identify, rtnetlink socket inside)", s_visit, NULL, s_visit, NULL, -1);
         r = bench_report_finish(report, json) < 0 ? 1 : 0;
 
 finish:
