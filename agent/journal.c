@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,28 @@ static int mkdir_open(int at, const char *name, int *ret) {
         return 0;
 }
 
+/* The state directory, with any parent that is missing (0700 too: only the agent goes there). */
+static int mkdir_state(const char *path) {
+        _cleanup_free_ char *copy = NULL;
+        char *parent;
+        int k;
+
+        if (mkdir(path, 0700) >= 0 || errno == EEXIST)
+                return 0;
+        if (errno != ENOENT)
+                return negative_errno();
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        parent = dirname(copy);
+        if (strcmp(parent, path) == 0 || strcmp(parent, "/") == 0 || strcmp(parent, ".") == 0)
+                return -ENOENT;
+        k = mkdir_state(parent);
+        if (k < 0)
+                return k;
+        return mkdir(path, 0700) < 0 && errno != EEXIST ? negative_errno() : 0;
+}
+
 static void read_boot_id(char *buf, size_t len) {
         _cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
         ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
@@ -281,8 +304,9 @@ int journal_open(const char *state_dir, Journal **ret) {
         Journal *j;
         int k;
 
-        if (mkdir(state_dir, 0700) < 0 && errno != EEXIST)
-                return negative_errno();
+        k = mkdir_state(state_dir);
+        if (k < 0)
+                return k;
         top = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (top < 0)
                 return negative_errno();

@@ -89,7 +89,7 @@ static void help(void) {
         printf("Usage: chaosletd [OPTIONS]\n\n"
                "The chaoslet agent: network faults in other network namespaces, over JSON-RPC.\n\n"
                "  --socket PATH         Unix socket to listen on (default " CHAOSLET_SOCKET_DEFAULT ")\n"
-               "  --state-dir DIR       the fault journal, reconciled at start (default /var/lib/chaoslet)\n"
+               "  --state-dir DIR       the fault journal, reconciled at start (default /run/chaoslet/state)\n"
                "  --keep-faults-on-exit leave live faults (kernel state and journal) to the next agent on\n"
                "                        SIGTERM, for upgrades; without it stopping recovers every fault\n"
                "  --max-duration DUR    longest a fault may live (default 1h)\n"
@@ -232,7 +232,7 @@ int main(int argc, char **argv) {
         Options o = {
                 .socket_path = CHAOSLET_SOCKET_DEFAULT,
                 .socket_group = "root",
-                .state_dir = "/var/lib/chaoslet",
+                .state_dir = "/run/chaoslet/state",
                 .max_duration_ns = 3600 * NSEC_PER_SEC,
         };
         _cleanup_close_ int sigfd = -EBADF;

@@ -127,7 +127,7 @@ function hostPathMount(path) {
         const mount = vol && c.volumeMounts?.find((m) => m.name === vol.name);
         return { vol, mount };
 }
-for (const path of ["/run/chaoslet", "/var/lib/chaoslet"]) {
+for (const path of ["/run/chaoslet"]) {
         const { vol, mount } = hostPathMount(path);
         check(vol && mount?.mountPath === path && mount.readOnly !== true,
                 `hostPath ${path} mounted read-write at ${mount?.mountPath}`);

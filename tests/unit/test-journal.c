@@ -190,6 +190,31 @@ static void directory(void) {
         CHECK(system(path) == 0);
 }
 
+/* The default state directory's parent (/run/chaoslet) need not exist: it is made, 0700 like the directory. A file
+ * where a parent should be is an error, not a crash. */
+static void missing_parents(void) {
+        char dir[] = "/tmp/test-journal-XXXXXX", path[600];
+        struct stat st;
+        Journal *j = NULL;
+
+        CHECK(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/run/chaoslet/state", dir);
+        CHECK_EQ_INT(journal_open(path, &j), 0);
+        journal_free(j);
+        j = NULL;
+        snprintf(path, sizeof(path), "%s/run/chaoslet/state/faults", dir);
+        CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+        snprintf(path, sizeof(path), "%s/run/chaoslet", dir);
+        CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0700);
+        snprintf(path, sizeof(path), "%s/file", dir);
+        CHECK(close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == 0);
+        snprintf(path, sizeof(path), "%s/file/state", dir);
+        CHECK_EQ_INT(journal_open(path, &j), -ENOTDIR);
+        CHECK(!j);
+        snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+        CHECK(system(path) == 0);
+}
+
 /* 65,536 distinct IPv6 prefixes, the most a fault may have: well inside JOURNAL_ENTRY_MAX. */
 static void largest(void) {
         size_t cap = 65536 * 40 + 256, len;
@@ -223,6 +248,7 @@ int main(void) {
         CHECK_EQ_INT(journal_entry_from_json("{\"version\":2}", 13, &e, why, sizeof(why)), -EPROTO);
         CHECK_EQ_INT(journal_entry_from_json("[]", 2, &e, why, sizeof(why)), -EBADMSG);
         directory();
+        missing_parents();
         largest();
         TAP_EXIT();
 }
