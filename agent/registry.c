@@ -439,7 +439,7 @@ fail:
 static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcError *err) {
         _cleanup_(rtnl_netns_done) RtnlNetns ns = RTNL_NETNS_NULL;
         char tbuf[4200];
-        bool gone;
+        bool gone, unreachable;
         int k;
 
         /* Only when a device's tree changes: a fault the classifier alone carried out, beside others that keep the
@@ -460,7 +460,10 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
                                             "Cannot reach the namespace of fault %s to remove it: %m", f->id);
                 return k;
         }
-        gone = k < 0;
+        gone = k == -ENOENT;
+        /* Only when forced (the agent stopping): it is forgotten, but its namespace's record stays in the journal, so
+         * that the next agent's sweep finds what chaoslet left there. */
+        unreachable = k < 0 && !gone;
         /* Not looked for, but known gone: a device of ours that is no longer installed lost its namespace (a fault
          * removed before this one found it gone). */
         for (size_t i = 0; i < f->n_devices && !need && !gone; i++)
@@ -470,7 +473,7 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
                 Device *d = f->devices[i].device;
                 RpcError e = {};
 
-                if (gone) {
+                if (gone || unreachable) {
                         device_forget_kernel_state(r, d);
                         continue;
                 }
@@ -487,7 +490,7 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
         }
 
         CRASH_POINT("recover:after-batch");
-        registry_journal_drop(r, f, gone || force);
+        registry_journal_drop(r, f, !unreachable && (gone || force));
         CRASH_POINT("recover:after-journal-unlink");
         registry_fault_unlink(r, f);
         for (size_t i = 0; i < f->n_devices; i++)
@@ -497,7 +500,8 @@ static int fault_remove(Registry *r, Fault *f, const char *why, bool force, RpcE
 
         fault_target_describe(&f->spec.target, tbuf, sizeof(tbuf));
         log_fault(LOG_INFO, f->id, tbuf, "%s fault %s on %s%s", why, f->id, tbuf,
-                  gone ? " (its network namespace is gone)" : "");
+                  gone ? " (its network namespace is gone)" :
+                  unreachable ? " (its network namespace could not be reached: left to the next agent's sweep)" : "");
         registry_fault_free(f);
         registry_timer_arm(r);
         return 0;

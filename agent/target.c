@@ -25,6 +25,16 @@ static const char *target_field(TargetKind kind) {
         }
 }
 
+/* Out of fds or memory: the agent could not look, which says nothing about the target. */
+static bool resource_error(int k) {
+        return k == -EMFILE || k == -ENFILE || k == -ENOMEM || k == -ENOBUFS;
+}
+
+static int no_resources(RpcError *err, int k, const char *field) {
+        return agent_fail_field(err, k, RPC_INTERNAL_ERROR,
+                                "Cannot open the target's network namespace now; try again", field, strerror(-k));
+}
+
 static int not_found_in_cgroups(const FaultTarget *t, const CgroupScan *s, RpcError *err) {
         char reason[160], searched[64];
         int k;
@@ -81,6 +91,8 @@ static int open_by_cgroup(const FaultTarget *t, int *ret_fd, NetnsId *ret_id, in
                         return agent_fail_field(err, k, RPC_NOT_PERMITTED,
                                                 "Not permitted to enter the target's network namespace", field,
                                                 strerror(-k));
+                if (resource_error(k))
+                        return no_resources(err, k, field);
         }
         return not_found_in_cgroups(t, &s, err);
 }
@@ -118,6 +130,11 @@ int target_open(const FaultTarget *t, RtnlNetns *ret_ns, NetnsId *ret_id, Target
         case -EINVAL:
                 return agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "Target not found", field,
                                         "not a network namespace");
+        case -EMFILE:
+        case -ENFILE:
+        case -ENOMEM:
+        case -ENOBUFS:
+                return no_resources(err, k, field);
         default:
                 return agent_fail_field(err, k, RPC_TARGET_NOT_FOUND, "Target not found", field, strerror(-k));
         }

@@ -320,11 +320,15 @@ struct nlmsghdr *rtnl_request(Rtnl *r, uint16_t type, uint16_t flags) {
         return nlh;
 }
 
+/* A dump is read to its NLMSG_DONE even when the caller's answer is known before (cb stopped or failed, a message
+ * too large for the buffer): the socket serves the rest of the request (RtnlNetns), and a dump left running in the
+ * kernel would make its next dump fail with -EBUSY behind the unread messages. */
 int rtnl_call(Rtnl *r, struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *nlh, void *userdata), void *userdata,
               RtnlError *ret_err) {
+        bool dump = nlh->nlmsg_flags & NLM_F_DUMP, decided = false;
         RtnlError first = {};
         uint32_t seq = nlh->nlmsg_seq;
-        int k;
+        int k, result = 0;
 
         if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
                 return negative_errno();
@@ -334,34 +338,42 @@ int rtnl_call(Rtnl *r, struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *nl
                 const struct nlmsghdr *h;
                 int left;
 
-                if (got < 0)
-                        return negative_errno();
+                if (got < 0) {
+                        k = negative_errno();
+                        /* A truncated message is consumed all the same, and the rest of the dump still comes. */
+                        if (!dump || k != -ENOSPC)
+                                return decided ? result : k;
+                        if (!decided)
+                                result = k;
+                        decided = true;
+                        continue;
+                }
 
                 left = (int) got;
                 for (h = (const struct nlmsghdr *) r->rbuf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
                         if (h->nlmsg_seq != seq || h->nlmsg_pid != r->portid)
                                 continue;
                         if (h->nlmsg_type == NLMSG_DONE)
-                                return 0;
+                                return result;
                         if (h->nlmsg_type == NLMSG_ERROR) {
                                 int error = rtnl_ack_error(h);
 
-                                if (error == 0)
-                                        return 0;
+                                if (decided || error == 0)
+                                        return decided ? result : 0;
                                 record_error(&first, error, 0, h);
                                 if (ret_err)
                                         *ret_err = first;
                                 return error;
                         }
-                        if (cb) {
+                        if (cb && !decided) {
                                 k = cb(h, userdata);
-                                if (k < MNL_CB_OK)
-                                        return -EIO;
-                                if (k == MNL_CB_STOP)
-                                        return 0;
+                                if (k < MNL_CB_OK || k == MNL_CB_STOP) {
+                                        result = k < MNL_CB_OK ? -EIO : 0;
+                                        decided = true;
+                                }
                         }
                         if (!(h->nlmsg_flags & NLM_F_MULTI) && !(nlh->nlmsg_flags & NLM_F_ACK))
-                                return 0;
+                                return result;
                 }
         }
 }

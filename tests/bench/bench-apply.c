@@ -84,7 +84,7 @@ typedef struct Agent {
         char *label, *socket, *netns, *cold_dev, *warm_dev;
         char netns_path[256];
         RpcClient *client;
-        double *cold, *cli, *warm, *noop;
+        double *cold, *cli, *warm, *noop, *least;
 } Agent;
 
 static int apply_recover(RpcClient *c, const char *apply, const char *recover) {
@@ -345,7 +345,7 @@ int main(int argc, char **argv) {
              tree1[] = "/tmp/bench-apply-XXXXXX", tree_many[] = "/tmp/bench-apply-XXXXXX";
         Agent agents[AGENTS_MAX];
         unsigned n_agents = 0, rounds = ROUNDS_DEFAULT;
-        double *exec_tc, *floor_tc, *floor_tree, *exec_true, *visits, *least, t0, t1, t_many;
+        double *exec_tc, *floor_tc, *floor_tree, *exec_true, *visits, t0, t1, t_many;
         char background[768], text[256], tc_path[256];
         BenchStat s_exec, s_floor, s_tree, s_true, s_visit;
         cJSON *report;
@@ -401,8 +401,7 @@ int main(int argc, char **argv) {
         floor_tc = calloc(rounds, sizeof(double));
         floor_tree = calloc(rounds, sizeof(double));
         visits = calloc(rounds, sizeof(double));
-        least = calloc(rounds, sizeof(double));
-        if (!exec_tc || !floor_tc || !floor_tree || !exec_true || !visits || !least)
+        if (!exec_tc || !floor_tc || !floor_tree || !exec_true || !visits)
                 return 1;
         snprintf(tc_path, sizeof(tc_path), "/run/netns/%s", tc_ns);
         for (unsigned k = 0; k < n_agents; k++) {
@@ -412,7 +411,8 @@ int main(int argc, char **argv) {
                 a->cli = calloc(rounds, sizeof(double));
                 a->warm = calloc(rounds, sizeof(double));
                 a->noop = calloc(rounds, sizeof(double));
-                if (!a->cold || !a->cli || !a->warm || !a->noop)
+                a->least = calloc(rounds, sizeof(double));
+                if (!a->cold || !a->cli || !a->warm || !a->noop || !a->least)
                         return 1;
                 if (rpc_client_connect(a->socket, &a->client) < 0) {
                         fprintf(stderr, "cannot connect to %s\n", a->socket);
@@ -504,6 +504,10 @@ int main(int argc, char **argv) {
                                 goto finish;
                 visits[i] = (bench_now_us() - t0) / VISITS;
         }
+        /* Round by round, before bench_stat() sorts any of them in place. */
+        for (unsigned k = 0; k < n_agents; k++)
+                for (unsigned i = 0; i < rounds; i++)
+                        agents[k].least[i] = floor_tree[i] + agents[k].noop[i] + 2 * visits[i];
 
         report = bench_report_new(cold_fault->bench, cold_fault == &cold_netem ?
                                   "apply+recover latency, netem (user-mode Linux)" : "apply+recover latency",
@@ -551,10 +555,8 @@ int main(int argc, char **argv) {
                 row(report, figure, s_cold, "tc -batch floor, chaoslet's tree", s_tree,
                     "<= 1.5x the tc -batch floor", s_cold.median <= 1.5 * s_tree.median);
                 row(report, figure, s_cold, "tc -batch floor, the qdisc alone", s_floor, NULL, -1);
-                for (unsigned i = 0; i < rounds; i++)
-                        least[i] = floor_tree[i] + a->noop[i] + 2 * visits[i];
-                row(report, figure, s_cold, "least an agent over a socket can take", bench_stat(least, rounds), NULL,
-                    -1);
+                row(report, figure, s_cold, "least an agent over a socket can take", bench_stat(a->least, rounds),
+                    NULL, -1);
                 snprintf(figure, sizeof(figure), "cold device, CLI (2 execs), state on %s", a->label);
                 row(report, figure, s_cli, "exec tc add+del", s_exec, ">= 10x faster than exec tc",
                     s_exec.median >= 10 * s_cli.median);
