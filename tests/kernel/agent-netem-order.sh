@@ -41,7 +41,7 @@ assert_eq "$(jq -r .lost <<<"$j")" 0 "probes lost with jitter"
 # Spaced wider than the jitter's spread (20 ms), no probe waits for another: the delay is netem's uniform one.
 # The interquartile range, not the stddev, which one stall of a busy machine's user-mode Linux can double.
 j=$(ns_probe a 192.0.2.2:7 --count 200 --interval 25 --timeout 2000 --buffer $BUF --rtts)
-iqr=$(jq '[.rtt_ms[] | select(. != null)] | sort | .[(length * 0.75 | floor)] - .[(length * 0.25 | floor)]' <<<"$j")
+iqr=$(rtt_iqr "$j")
 echo "chaoslet, 50ms +- 10ms, 25 ms apart: $(jq -c '{received, reordered, median_ms, stddev_ms}' <<<"$j"), IQR $iqr ms"
 assert_between "$iqr" 7 13 "RTT interquartile range, probes 25 ms apart (uniform +- 10 ms: 10)"
 cl recover jit >/dev/null

@@ -62,9 +62,10 @@ assert_eq "$(cl_err get lat)" -32005 "get after recover"
 
 # --- jitter -----------------------------------------------------------------------------------------------
 cl apply --id jit --netns "/run/netns/$A" --latency 50ms --jitter 10ms >/dev/null
+# Where the delays lie; their spread, on probes spaced wider than it, is kernel-agent-netem-order's to check. (Not
+# the stddev here: one stall of a busy machine's user-mode Linux, a probe or two 100 ms late, can double it.)
 j=$(ns_probe a 192.0.2.2:7 --count 300 --interval 5)
 echo "with 50ms +- 10ms: $(jq -c '{median_ms, stddev_ms, min_ms, p90_ms, max_ms}' <<<"$j")"
-assert_between "$(jq -r .stddev_ms <<<"$j")" 3 8 "RTT stddev with 10 ms jitter (uniform: 5.8)"
 assert_between "$(jq -r .median_ms <<<"$j")" 44 57 "median with 50 ms +- 10 ms"
 # Uniform over 40..60 ms: p90 at 58. (Not the max: one scheduling hiccup in user-mode Linux moves it.)
 assert_between "$(jq -r .p90_ms <<<"$j")" 54 63 "p90 with 50 ms +- 10 ms"

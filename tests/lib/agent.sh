@@ -146,6 +146,13 @@ median_ms() {
         ns_probe "$1" "$2" --count "$3" --interval "${4:-5}" | jq -r .median_ms
 }
 
+# rtt_iqr JSON: the interquartile range of a probe run's round trips (ns_probe ... --rtts), in ms. The spread to
+# check a delay distribution by: one stall of a busy machine's user-mode Linux (a probe or two 100 ms late) can
+# double a standard deviation over a few hundred probes and leaves the quartiles where they are.
+rtt_iqr() {
+        jq '[.rtt_ms[] | select(. != null)] | sort | .[(length * 0.75 | floor)] - .[(length * 0.25 | floor)]' <<<"$1"
+}
+
 # median_ms_at_most NS ADDR:PORT COUNT MAX: median_ms, measured once more if it is above MAX. A stall of the
 # user-mode kernel under host load only ever adds time (seen: a median of 85 ms over 50 probes with no qdisc of
 # chaoslet's left; 117 ms for a 90 ms fault), so a median above its bound gets one more measurement and a median below
