@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -228,6 +229,19 @@ static void on_signal(Loop *loop, int fd, void *userdata, uint32_t events) {
         loop_quit(loop, 0);
 }
 
+/* Everything here waits in epoll, nothing in select(): the soft limit's usual 1,024 guards against nothing, and each
+ * client and each request's namespace takes an fd. Up to the hard limit, which takes no privilege. */
+static void raise_fd_limit(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+                return;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_debug_errno(errno, "Failed to raise the open files limit to %llu: %m",
+                                (unsigned long long) rl.rlim_max);
+}
+
 int main(int argc, char **argv) {
         Options o = {
                 .socket_path = CHAOSLET_SOCKET_DEFAULT,
@@ -256,6 +270,7 @@ int main(int argc, char **argv) {
         setvbuf(stderr, NULL, _IOLBF, 0);
         log_setup();
         classifier_setup_logging();
+        raise_fd_limit();
 
         /* The socket before the capability drop: giving it its group takes CAP_CHOWN. Clients wait in the
          * backlog until the loop runs. */

@@ -43,7 +43,18 @@ struct Server {
         void *userdata;
         Client *clients;
         unsigned n_clients;
+        int spare_fd;           /* /dev/null, held back so that a client can be told when we are out of fds */
+        bool accept_paused;     /* out of fds and no spare: not listening until a client goes or the idle tick */
+        unsigned n_refused_fds; /* clients refused for want of an fd since it began, 0: not out of fds */
 };
+
+static void accept_resume(Server *s) {
+        if (!s->accept_paused)
+                return;
+        if (loop_modify(s->loop, s->fd, EPOLLIN) < 0)
+                return; /* the next tick tries again */
+        s->accept_paused = false;
+}
 
 static void client_free(Client *c) {
         Server *s = c->server;
@@ -59,6 +70,7 @@ static void client_free(Client *c) {
         line_buffer_done(&c->in);
         buf_done(&c->out);
         free(c);
+        accept_resume(s); /* an fd is free again */
 }
 
 static int client_queue(Client *c, const char *data, size_t n) {
@@ -215,6 +227,41 @@ static void refuse(Server *s, int fd, const PeerCred *p) {
                 (void) send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* accept() failed with EMFILE or ENFILE (it takes the fd before it looks at the backlog, so an empty backlog says
+ * so too). A connection left waiting would wake us again at once, for ever, the listening socket being level-
+ * triggered: a core spinning and a warning a microsecond. So give up the spare fd, take the connection, say why in
+ * one reply, close it and take the spare back: each waiting client gets an answer and the backlog drains. Returns
+ * true when a client was turned away (more may wait); false when none waits, or when there is no spare to give,
+ * and then the socket is paused until a client goes or the next idle tick. */
+static bool out_of_fds(Server *s, int error) {
+        char reply[200];
+        int cfd, n;
+
+        if (s->spare_fd >= 0) {
+                s->spare_fd = safe_close(s->spare_fd);
+                cfd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (cfd >= 0) {
+                        if (s->n_refused_fds++ == 0)
+                                log_warning_errno(error, "Out of file descriptors, refusing clients until some are "
+                                                  "free: %m");
+                        n = snprintf(reply, sizeof reply,
+                                     "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,"
+                                     "\"message\":\"Out of file descriptors; try again\","
+                                     "\"data\":{\"errno\":\"%s\"}}}\n",
+                                     RPC_INTERNAL_ERROR, error == ENFILE ? "ENFILE" : "EMFILE");
+                        (void) send(cfd, reply, (size_t) n, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        safe_close(cfd);
+                }
+                s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (s->spare_fd >= 0)
+                        return cfd >= 0;
+        }
+        log_warning_errno(error, "Out of file descriptors with none in reserve, not accepting clients for up to 1 s: %m");
+        if (loop_modify(s->loop, s->fd, 0) == 0)
+                s->accept_paused = true;
+        return false;
+}
+
 static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
         Server *s = userdata;
 
@@ -226,9 +273,17 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
 
                 cfd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (cfd < 0) {
-                        if (errno != EAGAIN && errno != EINTR)
-                                log_warning_errno(errno, "Failed to accept a client: %m");
+                        k = errno;
+                        if (k == EMFILE || k == ENFILE) {
+                                if (out_of_fds(s, k))
+                                        continue;
+                        } else if (k != EAGAIN && k != EINTR)
+                                log_warning_errno(k, "Failed to accept a client: %m");
                         return;
+                }
+                if (s->n_refused_fds > 0) {
+                        log_info("Accepting clients again: %u refused for want of file descriptors", s->n_refused_fds);
+                        s->n_refused_fds = 0;
                 }
                 k = peer_check(cfd, s->opts.socket_gid, &peer);
                 if (k < 0) {
@@ -276,6 +331,7 @@ static void server_idle_check(Loop *loop, int fd, void *userdata, uint32_t event
         Client *next;
 
         (void) read(fd, &ticks, sizeof(ticks));
+        accept_resume(s);
         for (Client *c = s->clients; c; c = next) {
                 next = c->next;
                 if (now - c->last_active_ns < s->opts.idle_timeout_ns)
@@ -364,12 +420,18 @@ static int server_attach(Loop *loop, int fd, const char *path, const ServerOptio
         if (s->opts.idle_timeout_ns <= 0)
                 s->opts.idle_timeout_ns = SERVER_IDLE_TIMEOUT_NS;
         s->idle_fd = -EBADF;
+        s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         s->loop = loop;
         s->dispatch = fn;
         s->userdata = userdata;
         if ((path && !s->path) || !s->group) {
                 server_free(s);
                 return -ENOMEM;
+        }
+        if (s->spare_fd < 0) {
+                k = log_error_errno(errno, "Failed to open /dev/null: %m");
+                server_free(s);
+                return k;
         }
 
         k = loop_add(loop, s->fd, EPOLLIN, server_accept, s);
@@ -446,6 +508,7 @@ Server *server_free(Server *s) {
         safe_close(s->fd);
         loop_remove(s->loop, s->idle_fd);
         safe_close(s->idle_fd);
+        safe_close(s->spare_fd);
         if (s->path)
                 (void) unlink(s->path);
         free(s->path);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Hostile clients over the real socket: batches and exact ids, the connection limits (256 clients, idle clients,
- * slow readers), who may connect (SO_PEERCRED and the socket group), and the capabilities the agent holds.
+ * slow readers, running out of file descriptors), who may connect (SO_PEERCRED and the socket group), and the capabilities the agent holds.
  * Changes nothing on the machine: the other users are uid 65534 and an unnamed gid, by setresuid() in a child. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -26,17 +27,18 @@
 
 static const char *agent_bin, *launcher;
 static TestAgent agent, grouped;
-static char ns_name[64];
+static char ns_name[64], fds_ns[64];
 
 static void cleanup(void) {
         TestAgent *all[] = { &agent, &grouped };
 
-        if (ns_name[0]) {
-                char cmd[128];
+        for (const char *ns = ns_name; ns; ns = ns == ns_name ? fds_ns : NULL)
+                if (ns[0]) {
+                        char cmd[128];
 
-                snprintf(cmd, sizeof cmd, "ip netns del %s 2>/dev/null", ns_name);
-                (void) !system(cmd);
-        }
+                        snprintf(cmd, sizeof cmd, "ip netns del %s 2>/dev/null", ns);
+                        (void) !system(cmd);
+                }
 
         for (size_t i = 0; i < 2; i++) {
                 char cmd[400];
@@ -259,6 +261,119 @@ static void test_idle_timeout(void) {
         (void) !system(cmd);
 }
 
+/* The lowest fd number the process does not use: with RLIMIT_NOFILE there, its next open() fails with EMFILE. */
+static int lowest_free_fd(pid_t pid) {
+        char path[64];
+        bool used[4096] = {};
+        struct dirent *d;
+        DIR *dir;
+        int i;
+
+        snprintf(path, sizeof path, "/proc/%d/fd", (int) pid);
+        dir = opendir(path);
+        if (!dir)
+                return -errno;
+        while ((d = readdir(dir)))
+                if (d->d_name[0] != '.' && (i = atoi(d->d_name)) >= 0 && i < 4096)
+                        used[i] = true;
+        closedir(dir);
+        for (i = 0; i < 4096 && used[i]; i++)
+                ;
+        return i;
+}
+
+/* User and system CPU time of a process, in seconds. */
+static double cpu_seconds(pid_t pid) {
+        unsigned long utime = 0, stime = 0;
+        char path[64], buf[1024], *p;
+        FILE *f;
+
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -1;
+        p = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
+        fclose(f);
+        /* After the name: state and eleven more fields, then utime and stime. */
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+                return -1;
+        return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+}
+
+/* Out of file descriptors (RLIMIT_NOFILE lowered on the running agent with prlimit()): a request that needs one is
+ * refused with -32603 naming the field and changes nothing; a client the agent cannot take is told so and closed,
+ * not left in the backlog to wake the agent for ever (it spun a core and logged a warning a microsecond); once fds
+ * are free again, all is served as before. */
+static void test_out_of_fds(void) {
+        struct rlimit tight, loose;
+        char cmd[800], params[300], *line;
+        TestAgent a = {};
+        int held, turned_away, k;
+        double cpu;
+
+        if (test_agent_start(&a, agent_bin, NULL) < 0) {
+                fprintf(stderr, "agent for the out-of-fds test did not start\n");
+                tap_failures++;
+                return;
+        }
+        snprintf(fds_ns, sizeof fds_ns, "cl-fds-%d", (int) getpid());
+        snprintf(cmd, sizeof cmd, "ip netns add %s && ip -n %s link add v0 type veth peer v1 && ip -n %s link set v0 up",
+                 fds_ns, fds_ns, fds_ns);
+        CHECK_EQ_INT(system(cmd), 0);
+        snprintf(params, sizeof params, "{\"id\":\"fds\",\"target\":{\"netns\":\"/run/netns/%s\"},\"device\":\"v0\","
+                 "\"partition\":true}", fds_ns);
+
+        held = test_connect(a.socket);
+        CHECK(held >= 0);
+        expect_contains(held, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"fault.list\"}\n", "\"faults\":[]");
+        k = lowest_free_fd(a.pid);
+        CHECK(k > 0);
+        /* The soft limit only: raising a hard one back takes CAP_SYS_RESOURCE, which a container may not give us. */
+        CHECK_EQ_INT(prlimit(a.pid, RLIMIT_NOFILE, NULL, &loose), 0);
+        tight = (struct rlimit) { (rlim_t) k, loose.rlim_max };
+        CHECK_EQ_INT(prlimit(a.pid, RLIMIT_NOFILE, &tight, NULL), 0);
+
+        snprintf(cmd, sizeof cmd, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"fault.apply\",\"params\":%s}\n", params);
+        expect_contains(held, cmd, "\"code\":-32603,\"message\":\"Cannot open the target's network namespace now; try "
+                                   "again\",\"data\":{\"field\":\"target.netns\"");
+        expect_contains(held, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"fault.list\"}\n", "\"faults\":[]");
+        snprintf(cmd, sizeof cmd, "tc -n %s qdisc show dev v0 | grep -q -e htb -e clsact", fds_ns);
+        CHECK(system(cmd) != 0); /* nothing of ours on the device */
+
+        /* A client with a connection waiting all the while: the agent stays idle, then answers it and closes. */
+        cpu = cpu_seconds(a.pid);
+        turned_away = test_connect(a.socket);
+        CHECK(turned_away >= 0);
+        usleep(500000);
+        cpu = cpu_seconds(a.pid) - cpu;
+        fprintf(stderr, "out of fds: %.3f s of CPU in the 0.5 s a client waited to be turned away\n", cpu);
+        CHECK(cpu >= 0 && cpu < 0.1);
+        line = test_read_line(turned_away, 5000);
+        if (!line || !strstr(line, "\"id\":null,\"error\":{\"code\":-32603,\"message\":\"Out of file descriptors; "
+                                  "try again\",\"data\":{\"errno\":\"EMFILE\"}")) {
+                fprintf(stderr, "turned away with: %s\n", line ? line : "(nothing)");
+                tap_failures++;
+        }
+        free(line);
+        line = test_read_line(turned_away, 2000);
+        CHECK(line == NULL); /* and closed */
+        free(line);
+        close(turned_away);
+
+        /* Room again: served, and the fault works end to end. */
+        CHECK_EQ_INT(prlimit(a.pid, RLIMIT_NOFILE, &loose, NULL), 0);
+        CHECK_EQ_INT(test_call(a.socket, "fault.apply", params, NULL, NULL), 0);
+        CHECK_EQ_INT(test_call(a.socket, "fault.recover", "{\"id\":\"fds\"}", NULL, NULL), 0);
+        close(held);
+        CHECK_EQ_INT(test_agent_stop(&a), 0);
+        snprintf(cmd, sizeof cmd, "grep -q 'Accepting clients again: 1 refused for want of file descriptors' %s || "
+                 "{ tail -20 %s >&2; false; }", a.log, a.log);
+        CHECK_EQ_INT(system(cmd), 0);
+        snprintf(cmd, sizeof cmd, "ip netns del %s && rm -rf %s", fds_ns, a.dir);
+        CHECK_EQ_INT(system(cmd), 0);
+        fds_ns[0] = 0;
+}
+
 /* In a child as uid 65534 with these groups: 0 when served, 4 when refused as expected, 5 when connect() was
  * refused by the file system, another code for anything else. */
 static int as_other(const char *socket, gid_t gid, const gid_t *groups, size_t n, const char *refusal) {
@@ -444,6 +559,7 @@ int main(int argc, char **argv) {
         test_idle_clients();
         test_slow_reader();
         test_idle_timeout();
+        test_out_of_fds();
         test_authorisation();
         test_capabilities();
         test_never_execs();
