@@ -261,6 +261,25 @@ static void test_idle_timeout(void) {
         (void) !system(cmd);
 }
 
+/* An agent of its own (binary), and a namespace cl-NAME-PID (ns, 64 bytes) with a veth v0 up; params (300 bytes):
+ * a partition fault called NAME on it, for fault.apply. */
+static int agent_with_netns(TestAgent *a, const char *binary, const char *name, char *ns, char *params) {
+        char cmd[300];
+
+        if (test_agent_start(a, binary, NULL) < 0) {
+                fprintf(stderr, "the agent for %s did not start\n", name);
+                tap_failures++;
+                return -1;
+        }
+        snprintf(ns, 64, "cl-%s-%d", name, (int) getpid());
+        snprintf(cmd, sizeof cmd, "ip netns add %s && ip -n %s link add v0 type veth peer v1 && ip -n %s link set v0 up",
+                 ns, ns, ns);
+        CHECK_EQ_INT(system(cmd), 0);
+        snprintf(params, 300, "{\"id\":\"%s\",\"target\":{\"netns\":\"/run/netns/%s\"},\"device\":\"v0\","
+                 "\"partition\":true}", name, ns);
+        return 0;
+}
+
 /* The lowest fd number the process does not use: with RLIMIT_NOFILE there, its next open() fails with EMFILE. */
 static int lowest_free_fd(pid_t pid) {
         char path[64];
@@ -311,17 +330,8 @@ static void test_out_of_fds(void) {
         int held, turned_away, k;
         double cpu;
 
-        if (test_agent_start(&a, agent_bin, NULL) < 0) {
-                fprintf(stderr, "agent for the out-of-fds test did not start\n");
-                tap_failures++;
+        if (agent_with_netns(&a, agent_bin, "fds", fds_ns, params) < 0)
                 return;
-        }
-        snprintf(fds_ns, sizeof fds_ns, "cl-fds-%d", (int) getpid());
-        snprintf(cmd, sizeof cmd, "ip netns add %s && ip -n %s link add v0 type veth peer v1 && ip -n %s link set v0 up",
-                 fds_ns, fds_ns, fds_ns);
-        CHECK_EQ_INT(system(cmd), 0);
-        snprintf(params, sizeof params, "{\"id\":\"fds\",\"target\":{\"netns\":\"/run/netns/%s\"},\"device\":\"v0\","
-                 "\"partition\":true}", fds_ns);
 
         held = test_connect(a.socket);
         CHECK(held >= 0);
@@ -514,17 +524,8 @@ static void test_never_execs(void) {
         CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS);
 
         setenv("NOEXEC_TARGET", agent_bin, 1);
-        if (test_agent_start(&a, launcher, NULL) < 0) {
-                fprintf(stderr, "chaosletd under noexec-launch did not start\n");
-                tap_failures++;
+        if (agent_with_netns(&a, launcher, "noexec", ns_name, params) < 0)
                 return;
-        }
-        snprintf(ns_name, sizeof ns_name, "cl-noexec-%d", (int) getpid());
-        snprintf(cmd, sizeof cmd, "ip netns add %s && ip -n %s link add v0 type veth peer v1 && ip -n %s link set v0 up",
-                 ns_name, ns_name, ns_name);
-        CHECK_EQ_INT(system(cmd), 0);
-        snprintf(params, sizeof params, "{\"id\":\"noexec\",\"target\":{\"netns\":\"/run/netns/%s\"},\"device\":\"v0\","
-                 "\"partition\":true}", ns_name);
         CHECK_EQ_INT(test_call(a.socket, "fault.apply", params, NULL, NULL), 0);
         CHECK_EQ_INT(test_call(a.socket, "fault.list", NULL, NULL, NULL), 0);
         CHECK_EQ_INT(test_call(a.socket, "fault.recover", "{\"id\":\"noexec\"}", NULL, NULL), 0);
