@@ -7,7 +7,6 @@
 #include "loop.h"
 #include "macro.h"
 
-#define LOOP_FDS_MAX 4096
 
 typedef struct LoopSource {
         loop_fd_cb cb;

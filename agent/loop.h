@@ -6,6 +6,9 @@
 
 /* A small epoll reactor (after redis' ae.c). Callbacks take (loop, fd, userdata, events). Single-threaded. */
 
+/* The loop serves fds below this only (a table indexed by fd). */
+#define LOOP_FDS_MAX 4096
+
 typedef struct Loop Loop;
 typedef void (*loop_fd_cb)(Loop *loop, int fd, void *userdata, uint32_t events);
 

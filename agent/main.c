@@ -230,16 +230,20 @@ static void on_signal(Loop *loop, int fd, void *userdata, uint32_t events) {
 }
 
 /* Everything here waits in epoll, nothing in select(): the soft limit's usual 1,024 guards against nothing, and each
- * client and each request's namespace takes an fd. Up to the hard limit, which takes no privilege. */
+ * client and each request's namespace takes an fd. Up to the hard limit, which takes no privilege, but no further
+ * than the loop can serve: beyond it an fd is EMFILE, which the server answers, rather than one the loop refuses. */
 static void raise_fd_limit(void) {
         struct rlimit rl;
+        rlim_t want;
 
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
                 return;
-        rl.rlim_cur = rl.rlim_max;
+        want = rl.rlim_max < LOOP_FDS_MAX ? rl.rlim_max : LOOP_FDS_MAX;
+        if (rl.rlim_cur >= want)
+                return;
+        rl.rlim_cur = want;
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-                log_debug_errno(errno, "Failed to raise the open files limit to %llu: %m",
-                                (unsigned long long) rl.rlim_max);
+                log_debug_errno(errno, "Failed to raise the open files limit to %llu: %m", (unsigned long long) want);
 }
 
 int main(int argc, char **argv) {

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "macro.h"
 #include "peer.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "time-util.h"
 
@@ -46,7 +47,24 @@ struct Server {
         int spare_fd;           /* /dev/null, held back so that a client can be told when we are out of fds */
         bool accept_paused;     /* out of fds and no spare: not listening until a client goes or the idle tick */
         unsigned n_refused_fds; /* clients refused for want of an fd since it began, 0: not out of fds */
+        RateLimit refused_log;  /* clients refused or evicted: each is a connect() away */
 };
+
+/* Up to 5 lines in 10 s, then one that says how many were left out. */
+#define SERVER_LOG_INTERVAL_NS ((int64_t) (10 * NSEC_PER_SEC))
+#define SERVER_LOG_BURST 5
+
+static bool refused_log_below(Server *s, char *note, size_t size) {
+        unsigned missed;
+
+        if (!ratelimit_below(&s->refused_log, now_ns(CLOCK_MONOTONIC), &missed))
+                return false;
+        if (missed > 0)
+                snprintf(note, size, " (%u more refused or evicted not logged)", missed);
+        else
+                note[0] = 0;
+        return true;
+}
 
 static void accept_resume(Server *s) {
         if (!s->accept_paused)
@@ -131,6 +149,7 @@ static void client_handle_line(Client *c, const char *line, size_t len) {
  * connections that never speak cannot lock everybody else out. */
 static bool evict_idle(Server *s) {
         Client *victim = NULL;
+        char note[64];
 
         for (Client *c = s->clients; c; c = c->next)
                 if (!c->closing && c->in.len == c->in.start && c->out.len == 0 &&
@@ -138,7 +157,9 @@ static bool evict_idle(Server *s) {
                         victim = c;
         if (!victim)
                 return false;
-        log_info("Closing the client idle the longest to admit a new one (%d clients)", SERVER_CLIENTS_MAX);
+        if (refused_log_below(s, note, sizeof note))
+                log_info("Closing the client idle the longest to admit a new one (%d clients)%s", SERVER_CLIENTS_MAX,
+                         note);
         client_free(victim);
         return true;
 }
@@ -210,10 +231,11 @@ static void client_event(Loop *loop, int fd, void *userdata, uint32_t events) {
 static void refuse(Server *s, int fd, const PeerCred *p) {
         _cleanup_free_ char *line = NULL;
         RpcError err = {};
-        char message[200];
+        char message[200], note[64];
 
         snprintf(message, sizeof message, "uid %u is not root and not in group %s", (unsigned) p->uid, s->group);
-        log_warning("Refused a client: %s (pid %d)", message, (int) p->pid);
+        if (refused_log_below(s, note, sizeof note))
+                log_warning("Refused a client: %s (pid %d)%s", message, (int) p->pid, note);
         rpc_error_set(&err, RPC_NOT_PERMITTED, message);
         err.data = cJSON_CreateObject();
         if (err.data) {
@@ -298,8 +320,11 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
                         static const char busy[] =
                                 "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
                                 "\"message\":\"Too many clients\",\"data\":{\"max_clients\":256}}}\n";
+                        char note[64];
+
                         (void) send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-                        log_warning("Refused a client: %u clients connected already", s->n_clients);
+                        if (refused_log_below(s, note, sizeof note))
+                                log_warning("Refused a client: %u clients connected already%s", s->n_clients, note);
                         continue;
                 }
 
@@ -421,6 +446,7 @@ static int server_attach(Loop *loop, int fd, const char *path, const ServerOptio
                 s->opts.idle_timeout_ns = SERVER_IDLE_TIMEOUT_NS;
         s->idle_fd = -EBADF;
         s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        s->refused_log = RATELIMIT_INIT(SERVER_LOG_INTERVAL_NS, SERVER_LOG_BURST);
         s->loop = loop;
         s->dispatch = fn;
         s->userdata = userdata;

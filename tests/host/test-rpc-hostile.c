@@ -150,6 +150,7 @@ static void test_batches(void) {
 /* 256 connections that never speak do not lock out the next client: the agent closes the one idle longest. */
 static void test_client_limit(void) {
         int fds[270], n = 0;
+        char cmd[800];
 
         for (int i = 0; i < 270; i++) {
                 fds[i] = test_connect(agent.socket);
@@ -162,6 +163,10 @@ static void test_client_limit(void) {
         for (int i = 0; i < 270; i++)
                 if (fds[i] >= 0)
                         close(fds[i]);
+        /* 15 evicted (14 + the fault.list's), 5 of them logged: a client cannot make the agent write without end. */
+        snprintf(cmd, sizeof cmd, "test \"$(grep -c 'Closing the client idle the longest' %s)\" = 5 || "
+                 "{ grep -c 'Closing the client idle the longest' %s >&2; false; }", agent.log, agent.log);
+        CHECK_EQ_INT(system(cmd), 0);
 }
 
 static double timed_info(void) {

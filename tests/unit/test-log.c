@@ -12,6 +12,8 @@
 #include <cjson/cJSON.h>
 
 #include "log.h"
+#include "ratelimit.h"
+#include "time-util.h"
 #include "tap.h"
 
 #define LINES_MAX 16
@@ -148,7 +150,27 @@ static void test_names(void) {
         CHECK_STREQ(log_format_to_string(LOG_FORMAT_JSON), "json");
 }
 
+/* 3 a second: the 4th to 11th in the same second are held back and counted; the next second's first says 8. */
+static void test_ratelimit(void) {
+        RateLimit rl = RATELIMIT_INIT((int64_t) NSEC_PER_SEC, 3);
+        unsigned missed = 99, passed = 0;
+        int64_t t = 5 * (int64_t) NSEC_PER_SEC;
+
+        for (int i = 0; i < 10; i++)
+                if (ratelimit_below(&rl, t + i * 1000, &missed)) {
+                        CHECK_EQ_INT(missed, 0);
+                        passed++;
+                }
+        CHECK_EQ_INT(passed, 3);
+        CHECK(!ratelimit_below(&rl, t + (int64_t) NSEC_PER_SEC - 1, &missed));
+        CHECK(ratelimit_below(&rl, t + (int64_t) NSEC_PER_SEC, &missed));
+        CHECK_EQ_INT(missed, 8);
+        CHECK(ratelimit_below(&rl, t + (int64_t) NSEC_PER_SEC + 1, &missed));
+        CHECK_EQ_INT(missed, 0);
+}
+
 int main(void) {
+        test_ratelimit();
         test_json();
         test_text();
         test_journal();
