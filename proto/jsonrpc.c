@@ -463,6 +463,15 @@ static int reply_error_line(int code, const char *reason, char **ret_reply) {
         return *ret_reply ? 0 : -ENOMEM;
 }
 
+/* In place of the dispatcher for a batch's requests past RPC_BATCH_REPLY_MAX: each is read and answered as usual,
+ * and none is carried out. */
+static int batch_too_large(void *userdata, const RpcRequest *req, cJSON **ret_result, RpcError *err) {
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "Not carried out: the batch's replies before it exceed 16 MiB");
+        err->data = cJSON_CreateObject();
+        cJSON_AddNumberToObject(err->data, "batch_reply_max_bytes", RPC_BATCH_REPLY_MAX);
+        return -ENOBUFS;
+}
+
 static int process_batch(cJSON *root, const char *line, size_t len, rpc_dispatch_fn fn, void *userdata,
                          char **ret_reply) {
         _cleanup_(buf_freep) Buf *out = NULL;
@@ -488,8 +497,8 @@ static int process_batch(cJSON *root, const char *line, size_t len, rpc_dispatch
 
                 /* The entry's own depth: the batch's array is not the request's nesting. */
                 (void) json_prescan(line + a, b - a, &depth, &offset);
-                k = process_request(cJSON_DetachItemViaPointer(root, root->child), line + a, b - a, depth, fn,
-                                    userdata, &reply);
+                k = process_request(cJSON_DetachItemViaPointer(root, root->child), line + a, b - a, depth,
+                                    out->len > RPC_BATCH_REPLY_MAX ? batch_too_large : fn, userdata, &reply);
                 if (k < 0)
                         return k;
                 i = skip_space(line, len, b) + 1; /* past the ',' */

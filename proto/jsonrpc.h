@@ -24,6 +24,9 @@ enum {
 #define RPC_LINE_MAX (1024u * 1024u)
 #define RPC_NESTING_MAX 64
 #define RPC_BATCH_MAX 100
+/* A batch's replies past this size: the requests after are not carried out (-32603), so a line of 100 large
+ * fault.list requests cannot make the agent hold 100 copies of the list for a client that does not read them. */
+#define RPC_BATCH_REPLY_MAX (16u * 1024u * 1024u)
 
 const char *rpc_error_message(int code);
 
@@ -58,7 +61,8 @@ typedef int (*rpc_dispatch_fn)(void *userdata, const RpcRequest *req, cJSON **re
 /* One line from a client (without '\n'), as JSON-RPC 2.0 says: a request object, or a batch (an array of at most
  * RPC_BATCH_MAX of them, answered by an array of the replies in order, notifications left out). Each request goes
  * through fn. *ret_reply is the line to send, '\n'-terminated and malloc'd, or NULL when none is due (only
- * notifications). An empty or too long batch is one -32600 object. Every id comes back as its own text. Returns 0,
+ * notifications). An empty or too long batch is one -32600 object; once a batch's replies pass RPC_BATCH_REPLY_MAX,
+ * each request after is answered -32603 without being carried out (a notification after is dropped). Every id comes back as its own text. Returns 0,
  * or -ENOMEM. */
 int rpc_line_process(const char *line, size_t len, rpc_dispatch_fn fn, void *userdata, char **ret_reply);
 

@@ -107,30 +107,36 @@ int test_send(int fd, const char *data, size_t len) {
 }
 
 char *test_read_line(int fd, int timeout_ms) {
-        size_t cap = 4096, len = 0;
+        size_t cap = 65536, len = 0;
         char *buf = malloc(cap);
 
+        /* Peek, then take up to the '\n' only: what follows the line stays for the next call. */
         while (buf) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
-                char c;
+                char *nl;
                 ssize_t r;
 
                 if (poll(&p, 1, timeout_ms) <= 0)
                         break;
-                r = recv(fd, &c, 1, 0);
-                if (r <= 0)
-                        break;
-                if (c == '\n') {
-                        buf[len] = 0;
-                        return buf;
-                }
-                if (len + 2 > cap) {
+                if (cap - len < 65536 + 1) {
                         char *n = realloc(buf, cap *= 2);
                         if (!n)
                                 break;
                         buf = n;
                 }
-                buf[len++] = c;
+                r = recv(fd, buf + len, 65536, MSG_PEEK);
+                if (r <= 0)
+                        break;
+                nl = memchr(buf + len, '\n', (size_t) r);
+                if (nl)
+                        r = nl - (buf + len) + 1;
+                if (recv(fd, buf + len, (size_t) r, 0) != r)
+                        break;
+                len += (size_t) r;
+                if (nl) {
+                        buf[len - 1] = 0;
+                        return buf;
+                }
         }
         free(buf);
         return NULL;

@@ -27,12 +27,12 @@
 
 static const char *agent_bin, *launcher;
 static TestAgent agent, grouped;
-static char ns_name[64], fds_ns[64];
+static char ns_name[64], own_ns[64];
 
 static void cleanup(void) {
         TestAgent *all[] = { &agent, &grouped };
 
-        for (const char *ns = ns_name; ns; ns = ns == ns_name ? fds_ns : NULL)
+        for (const char *ns = ns_name; ns; ns = ns == ns_name ? own_ns : NULL)
                 if (ns[0]) {
                         char cmd[128];
 
@@ -335,7 +335,7 @@ static void test_out_of_fds(void) {
         int held, turned_away, k;
         double cpu;
 
-        if (agent_with_netns(&a, agent_bin, "fds", fds_ns, params) < 0)
+        if (agent_with_netns(&a, agent_bin, "fds", own_ns, params) < 0)
                 return;
 
         held = test_connect(a.socket);
@@ -352,7 +352,7 @@ static void test_out_of_fds(void) {
         expect_contains(held, cmd, "\"code\":-32603,\"message\":\"Cannot open the target's network namespace now; try "
                                    "again\",\"data\":{\"field\":\"target.netns\"");
         expect_contains(held, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"fault.list\"}\n", "\"faults\":[]");
-        snprintf(cmd, sizeof cmd, "tc -n %s qdisc show dev v0 | grep -q -e htb -e clsact", fds_ns);
+        snprintf(cmd, sizeof cmd, "tc -n %s qdisc show dev v0 | grep -q -e htb -e clsact", own_ns);
         CHECK(system(cmd) != 0); /* nothing of ours on the device */
 
         /* A client with a connection waiting all the while: the agent stays idle, then answers it and closes. */
@@ -384,9 +384,66 @@ static void test_out_of_fds(void) {
         snprintf(cmd, sizeof cmd, "grep -q 'Accepting clients again: 1 refused for want of file descriptors' %s || "
                  "{ tail -20 %s >&2; false; }", a.log, a.log);
         CHECK_EQ_INT(system(cmd), 0);
-        snprintf(cmd, sizeof cmd, "ip netns del %s && rm -rf %s", fds_ns, a.dir);
+        snprintf(cmd, sizeof cmd, "ip netns del %s && rm -rf %s", own_ns, a.dir);
         CHECK_EQ_INT(system(cmd), 0);
-        fds_ns[0] = 0;
+        own_ns[0] = 0;
+}
+
+/* A batch of 100 fault.get of a fault with 40,000 CIDRs (about 0.9 MB each): replies up to 16 MiB, then -32603
+ * for each request after, not carried out. Without the cap the agent held 90 MB for this one line. */
+static void test_batch_reply_cap(void) {
+        char params[300], *p, *line, *req, *got;
+        cJSON *reply;
+        size_t size = 4 * 1024 * 1024;
+        int fd, results = 0, refused = 0;
+        TestAgent a = {};
+
+        if (agent_with_netns(&a, agent_bin, "batch", own_ns, params) < 0)
+                return;
+        /* params ends in "\"partition\":true}": add the CIDRs, 2001:db8:X:Y::/64. */
+        line = malloc(size);
+        req = malloc(100 * 80 + 8);
+        p = line + sprintf(line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"fault.apply\",\"params\":%.*s,"
+                           "\"match\":{\"cidrs\":[", (int) strlen(params) - 1, params);
+        for (int i = 0; i < 40000; i++)
+                p += sprintf(p, "%s\"2001:db8:%x:%x::/64\"", i ? "," : "", i / 256, i % 256);
+        strcpy(p, "]}}}\n");
+        fd = test_connect(a.socket);
+        CHECK(fd >= 0);
+        expect_contains(fd, line, "\"result\"");
+        p = req + sprintf(req, "[");
+        for (int i = 0; i < 100; i++)
+                p += sprintf(p, "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"fault.get\",\"params\":{\"id\":\"batch\"}}",
+                             i ? "," : "", i);
+        strcpy(p, "]\n");
+        CHECK_EQ_INT(test_send(fd, req, strlen(req)), 0);
+        got = test_read_line(fd, 20000);
+        reply = got ? cJSON_Parse(got) : NULL;
+        CHECK(cJSON_GetArraySize(reply) == 100);
+        for (cJSON *r = reply ? reply->child : NULL; r; r = r->next) {
+                cJSON *e = cJSON_GetObjectItem(r, "error");
+
+                if (cJSON_GetObjectItem(r, "result"))
+                        results++;
+                else if (e && cJSON_GetObjectItem(e, "code")->valueint == -32603 &&
+                         strstr(cJSON_GetObjectItem(e, "message")->valuestring, "Not carried out"))
+                        refused++;
+        }
+        fprintf(stderr, "batch of 100 fault.get: %zu bytes, %d results, %d not carried out\n", got ? strlen(got) : 0,
+                results, refused);
+        CHECK(results >= 10 && results < 30 && results + refused == 100);
+        CHECK(got && strlen(got) < 18u * 1024 * 1024);
+        free(got);
+        cJSON_Delete(reply);
+        expect_contains(fd, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"fault.recover\",\"params\":{\"id\":\"batch\"}}\n",
+                        "\"result\"");
+        close(fd);
+        free(req);
+        CHECK_EQ_INT(test_agent_stop(&a), 0);
+        snprintf(line, size, "ip netns del %s && rm -rf %s", own_ns, a.dir);
+        CHECK_EQ_INT(system(line), 0);
+        free(line);
+        own_ns[0] = 0;
 }
 
 /* In a child as uid 65534 with these groups: 0 when served, 4 when refused as expected, 5 when connect() was
@@ -566,6 +623,7 @@ int main(int argc, char **argv) {
         test_slow_reader();
         test_idle_timeout();
         test_out_of_fds();
+        test_batch_reply_cap();
         test_authorisation();
         test_capabilities();
         test_never_execs();
