@@ -216,8 +216,17 @@ static void netns_deleted(int32_t nsid, void *userdata) {
 
 static void on_nsid(Loop *loop, int fd, void *userdata, uint32_t events) {
         Agent *a = userdata;
+        int k;
 
-        (void) nsid_listener_dispatch(fd, netns_deleted, &a->registry);
+        /* Until the socket is drained. An overrun lost some events, a namespace's death among them perhaps: look
+         * at every fault's namespace, then read on. */
+        for (int i = 0; i < 16; i++) {
+                k = nsid_listener_dispatch(fd, netns_deleted, &a->registry);
+                if (k != -ENOBUFS)
+                        break;
+                log_warning("Namespace events were lost (netlink overrun): checking each fault's namespace");
+                registry_netns_recheck(&a->registry);
+        }
 }
 
 static void on_signal(Loop *loop, int fd, void *userdata, uint32_t events) {

@@ -560,29 +560,46 @@ bool registry_expiry_due(const Registry *r) {
         return false;
 }
 
+static bool netns_gone(Fault *f) {
+        RtnlNetns ns = RTNL_NETNS_NULL;
+        bool gone = target_reopen(&f->spec.target, f->netns, &ns) == -ENOENT;
+
+        rtnl_netns_done(&ns);
+        return gone;
+}
+
 void registry_netns_deleted(Registry *r, int32_t nsid) {
-        Fault *f;
+        Fault *next;
 
-        do {
-                for (f = r->faults; f; f = f->next) {
-                        RtnlNetns ns = RTNL_NETNS_NULL;
-                        bool gone;
+        /* One pass: a fault whose removal fails stays listed (ended), and is not met again here. */
+        for (Fault *f = r->faults; f; f = next) {
+                next = f->next;
+                /* nsids are reused once freed: make sure this fault's namespace is really gone. */
+                if (f->nsid != nsid || !netns_gone(f))
+                        continue;
+                RpcError e = {};
+                registry_fault_ended(r, f, "its network namespace was destroyed");
+                (void) fault_remove(r, f, "Dropped", false, &e);
+                rpc_error_done(&e);
+        }
+}
 
-                        if (f->nsid != nsid)
-                                continue;
-                        /* nsids are reused once freed: make sure this fault's namespace is really gone. */
-                        gone = target_reopen(&f->spec.target, f->netns, &ns) == -ENOENT;
-                        rtnl_netns_done(&ns);
-                        if (gone)
-                                break;
-                }
-                if (f) {
-                        RpcError e = {};
-                        registry_fault_ended(r, f, "its network namespace was destroyed");
-                        (void) fault_remove(r, f, "Dropped", false, &e);
-                        rpc_error_done(&e);
-                }
-        } while (f);
+void registry_netns_recheck(Registry *r) {
+        _cleanup_free_ int32_t *gone = calloc(r->n_faults + 1, sizeof(int32_t));
+        size_t n = 0;
+
+        if (!gone)
+                return;
+        for (Fault *f = r->faults; f; f = f->next) {
+                bool seen = false;
+
+                for (size_t i = 0; i < n && !seen; i++)
+                        seen = gone[i] == f->nsid;
+                if (!seen && f->nsid >= 0 && netns_gone(f))
+                        gone[n++] = f->nsid;
+        }
+        for (size_t i = 0; i < n; i++)
+                registry_netns_deleted(r, gone[i]);
 }
 
 void registry_recover_all(Registry *r) {

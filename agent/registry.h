@@ -115,6 +115,8 @@ void registry_expire(Registry *r);
 bool registry_expiry_due(const Registry *r);
 /* The namespace with this nsid was destroyed: drop its faults (their kernel state went with it). */
 void registry_netns_deleted(Registry *r, int32_t nsid);
+/* Namespace events were lost: drop the faults of every namespace that is gone. */
+void registry_netns_recheck(Registry *r);
 
 /* Recover every fault (SIGTERM). */
 void registry_recover_all(Registry *r);

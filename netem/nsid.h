@@ -13,5 +13,5 @@ int nsid_get_or_assign(Rtnl *home, int netns_fd, int32_t *ret_nsid);
 
 /* A non-blocking socket subscribed to RTNLGRP_NSID. */
 int nsid_listener_open(int *ret_fd);
-/* Read what is pending; call cb for each deleted nsid. */
+/* Read what is pending; call cb for each deleted nsid. -ENOBUFS: an overrun lost events (call again to read on). */
 int nsid_listener_dispatch(int fd, void (*cb)(int32_t nsid, void *userdata), void *userdata);
