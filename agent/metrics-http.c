@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ static struct {
         typeof(MHD_add_response_header) *add_response_header;
         typeof(MHD_queue_response) *queue_response;
         typeof(MHD_destroy_response) *destroy_response;
+        typeof(MHD_add_connection) *add_connection;
 } mhd;
 
 static int mhd_load(void) {
@@ -49,7 +52,7 @@ static int mhd_load(void) {
 #define SYM(name) ((mhd.name = (typeof(mhd.name)) dlsym(h, "MHD_" #name)) != NULL)
         if (!SYM(start_daemon) || !SYM(stop_daemon) || !SYM(run) || !SYM(get_timeout) || !SYM(get_daemon_info) ||
             !SYM(create_response_from_buffer) || !SYM(add_response_header) || !SYM(queue_response) ||
-            !SYM(destroy_response)) {
+            !SYM(destroy_response) || !SYM(add_connection)) {
                 log_error("--metrics-address: %s lacks a function chaosletd calls: %s", MICROHTTPD_SONAME, dlerror());
                 dlclose(h);
                 mhd = (typeof(mhd)) {};
@@ -68,9 +71,11 @@ struct MetricsServer {
         Loop *loop;
         Agent *agent;
         struct MHD_Daemon *daemon;
-        int listen_fd;          /* the daemon's, once it started */
+        int listen_fd;          /* ours: the agent accepts, and hands each connection to the daemon */
+        int spare_fd;           /* /dev/null, given up to accept a connection when out of fds, and close it */
+        bool accept_paused;     /* out of fds and no spare: the timer resumes accepting within 1 s */
         int epoll_fd;           /* the daemon's own epoll set, watched by the agent's loop */
-        int timer_fd;           /* the daemon's next timeout (an idle connection to close) */
+        int timer_fd;           /* the daemon's next timeout (an idle connection to close), or the resumption */
         int port;
         char url[128];          /* http://HOST:PORT/metrics, the port as bound */
 };
@@ -133,7 +138,11 @@ static void timer_arm(MetricsServer *s) {
         struct itimerspec its = {};
         MHD_UNSIGNED_LONG_LONG ms;
 
-        if (mhd.get_timeout(s->daemon, &ms) == MHD_YES) {
+        if (mhd.get_timeout(s->daemon, &ms) != MHD_YES)
+                ms = UINT64_MAX;
+        if (s->accept_paused && ms > 1000)
+                ms = 1000;
+        if (ms != UINT64_MAX) {
                 /* 0 means "run again now", which a timerfd set to 0 would read as "disarm". */
                 its.it_value.tv_sec = (time_t) (ms / 1000);
                 its.it_value.tv_nsec = (long) (ms % 1000) * 1000000L + (ms == 0);
@@ -146,10 +155,61 @@ static void on_event(Loop *loop, int fd, void *userdata, uint32_t events) {
         MetricsServer *s = userdata;
         uint64_t ticks;
 
-        if (fd == s->timer_fd)
+        if (fd == s->timer_fd) {
                 (void) read(fd, &ticks, sizeof(ticks));
+                if (s->accept_paused && loop_modify(s->loop, s->listen_fd, EPOLLIN) == 0)
+                        s->accept_paused = false;
+        }
         (void) mhd.run(s->daemon);
         timer_arm(s);
+}
+
+/* Out of fds (EMFILE, ENFILE): a connection left in the backlog of the level-triggered listening socket would wake
+ * the loop again at once, for ever, as libmicrohttpd's own accepting did (a core spinning, a log line a
+ * microsecond). So give up the spare fd, take the connection, say 503 and close it; without a spare, stop
+ * listening for up to 1 s. Returns true when a connection was turned away (more may wait). */
+static bool out_of_fds(MetricsServer *s) {
+        static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        int cfd = -EBADF;
+
+        if (s->spare_fd >= 0) {
+                s->spare_fd = safe_close(s->spare_fd);
+                cfd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (cfd >= 0) {
+                        (void) send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        safe_close(cfd);
+                }
+                s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (s->spare_fd >= 0)
+                        return cfd >= 0;
+        }
+        if (loop_modify(s->loop, s->listen_fd, 0) == 0)
+                s->accept_paused = true;
+        return false;
+}
+
+static void on_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
+        MetricsServer *s = userdata;
+        struct sockaddr_storage sa;
+        socklen_t len;
+        int cfd, n = 0;
+
+        for (;;) {
+                len = sizeof(sa);
+                cfd = accept4(s->listen_fd, (struct sockaddr *) &sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (cfd < 0) {
+                        if ((errno == EMFILE || errno == ENFILE) && out_of_fds(s))
+                                continue;
+                        break;
+                }
+                /* Taken in every case: closed when the daemon cannot serve it (its connection limit). */
+                (void) mhd.add_connection(s->daemon, cfd, (const struct sockaddr *) &sa, len);
+                n++;
+        }
+        if (n > 0 || s->accept_paused) {
+                (void) mhd.run(s->daemon);
+                timer_arm(s);
+        }
 }
 
 /* "IP:PORT" or "[IPv6]:PORT", numeric: the agent looks no name up. */
@@ -212,10 +272,12 @@ MetricsServer *metrics_server_free(MetricsServer *s) {
                 loop_remove(s->loop, s->epoll_fd);
         if (s->timer_fd >= 0)
                 loop_remove(s->loop, s->timer_fd);
+        if (s->listen_fd >= 0)
+                loop_remove(s->loop, s->listen_fd);
         if (s->daemon)
-                mhd.stop_daemon(s->daemon);     /* closes the listening socket it was given, too */
-        else
-                safe_close(s->listen_fd);
+                mhd.stop_daemon(s->daemon);
+        safe_close(s->listen_fd);
+        safe_close(s->spare_fd);
         safe_close(s->timer_fd);
         free(s);
         return NULL;
@@ -234,7 +296,7 @@ int metrics_server_new(Loop *loop, const char *address, Agent *a, MetricsServer 
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        *s = (MetricsServer) { .loop = loop, .agent = a, .listen_fd = -EBADF, .epoll_fd = -EBADF,
+        *s = (MetricsServer) { .loop = loop, .agent = a, .listen_fd = -EBADF, .spare_fd = -EBADF, .epoll_fd = -EBADF,
                                .timer_fd = -EBADF };
 
         k = listen_on(address, &s->listen_fd, &s->port);
@@ -245,11 +307,15 @@ int metrics_server_new(Loop *loop, const char *address, Agent *a, MetricsServer 
         s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         if (s->timer_fd < 0)
                 return log_error_errno(errno, "Failed to create the metrics server's timer: %m");
+        s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (s->spare_fd < 0)
+                return log_error_errno(errno, "Failed to open /dev/null: %m");
 
         /* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: the daemon starts no thread, and its sockets are
-         * in one epoll set of its own, which the agent's loop watches; mhd.run() does one round, never blocking. */
-        s->daemon = mhd.start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-                                     MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+         * in one epoll set of its own, which the agent's loop watches; mhd.run() does one round, never blocking.
+         * MHD_USE_NO_LISTEN_SOCKET: the agent accepts (on_accept), so that running out of fds is its to handle. */
+        s->daemon = mhd.start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+                                     on_request, s,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) METRICS_CONNECTIONS_MAX,
                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) METRICS_CONNECTION_TIMEOUT_S,
                                      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -271,6 +337,11 @@ int metrics_server_new(Loop *loop, const char *address, Agent *a, MetricsServer 
         if (k < 0) {
                 safe_close(TAKE_FD(s->timer_fd));
                 return log_error_errno(k, "Failed to watch the metrics server's timer: %m");
+        }
+        k = loop_add(loop, s->listen_fd, EPOLLIN, on_accept, s);
+        if (k < 0) {
+                safe_close(TAKE_FD(s->listen_fd));
+                return log_error_errno(k, "Failed to watch the metrics socket: %m");
         }
         *ret = TAKE_PTR(s);
         return 0;

@@ -187,4 +187,27 @@ assert_eq "$(sample "$m2" chaoslet_faults_active)" 0 "faults_active after the re
 echo "ok: m1's series are gone with it"
 assert_eq "$(sample "$m2" 'chaoslet_rpc_requests_total{method="fault.recover",code="0"}')" 1 \
         "rpc_requests_total{fault.recover,0}"
+
+# Out of file descriptors (the soft RLIMIT_NOFILE lowered to the lowest fd the agent does not use): a scraper that
+# connects is answered 503 and closed, and the agent stays idle meanwhile (libmicrohttpd's own accepting spun a
+# core on the connection left in the backlog); with fds again, scrapes are served.
+need_cmd prlimit util-linux
+lowest=$(ls "/proc/$AGENT_PID/fd" | sort -n | awk 'BEGIN { e = 0 } $1 == e { e++ } END { print e }')
+hard=$(prlimit --pid "$AGENT_PID" --nofile --noheadings --output HARD)
+prlimit --pid "$AGENT_PID" --nofile="$lowest:$hard"
+cpu_ticks() {
+        awk '{ print $14 + $15 }' "/proc/$AGENT_PID/stat"
+}
+t0=$(cpu_ticks)
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+sleep 0.5
+ticks=$(( $(cpu_ticks) - t0 ))
+status=$(timeout 5 head -n1 <&3 | tr -d '\r') || true
+exec 3<&-
+echo "out of fds: $ticks ticks of CPU in the 0.5 s a scraper waited; it got: $status"
+((ticks <= 5)) || fail "the agent took $ticks ticks of CPU (of $(getconf CLK_TCK) a second) out of fds"
+assert_eq "$status" "HTTP/1.1 503 Service Unavailable" "a scraper while out of fds"
+prlimit --pid "$AGENT_PID" --nofile="$hard:$hard"
+scrape >/dev/null
+echo "ok: served again once fds are free"
 agent_stop
