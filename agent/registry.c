@@ -532,6 +532,7 @@ int registry_recover(Registry *r, const char *id, RpcError *err) {
 }
 
 #define EXPIRY_RETRY_NS (1000ll * 1000 * 1000)
+#define EXPIRY_RETRY_SHIFT_MAX 6 /* 64 s: a namespace that stays out of reach costs a warning a minute */
 
 void registry_expire(Registry *r) {
         int64_t now = now_ns(CLOCK_MONOTONIC);
@@ -544,7 +545,10 @@ void registry_expire(Registry *r) {
                 if (f) {
                         RpcError e = {};
                         if (fault_remove(r, f, "Expired", false, &e) < 0)
-                                f->retry_ns = now + EXPIRY_RETRY_NS; /* the classifier already ignores it */
+                                /* The classifier already ignores it. */
+                                f->retry_ns = now + (EXPIRY_RETRY_NS << (f->n_retries < EXPIRY_RETRY_SHIFT_MAX
+                                                                                ? f->n_retries++
+                                                                                : EXPIRY_RETRY_SHIFT_MAX));
                         rpc_error_done(&e);
                 }
         } while (f);

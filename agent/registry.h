@@ -59,6 +59,7 @@ struct Fault {
         int64_t expires_at_ns;          /* CLOCK_REALTIME, for display */
         int64_t deadline_ns;            /* CLOCK_MONOTONIC, what the timer and the classifier act on */
         int64_t retry_ns;               /* CLOCK_MONOTONIC: an expiry that failed is tried again from then */
+        unsigned n_retries;             /* expiries that failed: the next waits 1 s, 2 s, 4 s ... 64 s */
         uint32_t counter_key;
         int32_t nsid;                   /* the target namespace's nsid in the agent's namespace; -1: none */
         /* A target in the node's own namespace (allowed by --allow-host-netns) is hit only in the traffic of

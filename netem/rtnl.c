@@ -58,8 +58,11 @@ static int rtnl_new(struct mnl_socket *nl, Rtnl **ret) {
          * capped acks keep a big request (a netem distribution table) from being echoed back. */
         (void) mnl_socket_setsockopt(r->nl, NETLINK_EXT_ACK, &one, sizeof(one));
         (void) mnl_socket_setsockopt(r->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-        /* Best effort: without CAP_NET_ADMIN the default still carries every ordinary batch. */
+        /* Best effort: without CAP_NET_ADMIN the default still carries every ordinary batch. The receive side
+         * too: the kernel answers a whole batch (up to 194 messages for a full tree) before we read, and an ack
+         * lost to an overrun would make a change the kernel made look failed. */
         (void) setsockopt(mnl_socket_get_fd(r->nl), SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
+        (void) setsockopt(mnl_socket_get_fd(r->nl), SOL_SOCKET, SO_RCVBUFFORCE, &sndbuf, sizeof(sndbuf));
 
         r->portid = mnl_socket_get_portid(r->nl);
         r->seq = (uint32_t) time(NULL);
