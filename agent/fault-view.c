@@ -77,7 +77,7 @@ static void ended_free(Registry *r, EndedFault **p) {
         r->n_ended--;
 }
 
-void registry_fault_ended(Registry *r, const Fault *f, const char *reason) {
+bool registry_fault_ended(Registry *r, const Fault *f, const char *reason) {
         EndedFault *e;
         cJSON *state;
 
@@ -91,11 +91,11 @@ void registry_fault_ended(Registry *r, const Fault *f, const char *reason) {
         }
         e = calloc(1, sizeof(*e));
         if (!e)
-                return;
+                return false;
         e->view = fault_to_json(r, f);
         if (!e->view) {
                 free(e);
-                return;
+                return false;
         }
         state = cJSON_CreateString("ended");
         cJSON_ReplaceItemInObjectCaseSensitive(e->view, "state", state);
@@ -106,6 +106,12 @@ void registry_fault_ended(Registry *r, const Fault *f, const char *reason) {
         e->next = r->ended;
         r->ended = e;
         r->n_ended++;
+        return true;
+}
+
+void registry_ended_drop_newest(Registry *r) {
+        if (r->ended)
+                ended_free(r, &r->ended);
 }
 
 const EndedFault *registry_find_ended(Registry *r, const char *id) {

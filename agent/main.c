@@ -216,14 +216,13 @@ static void netns_deleted(int32_t nsid, void *userdata) {
 
 static void on_nsid(Loop *loop, int fd, void *userdata, uint32_t events) {
         Agent *a = userdata;
-        int k;
+        bool lost = false;
 
-        /* Until the socket is drained. An overrun lost some events, a namespace's death among them perhaps: look
-         * at every fault's namespace, then read on. */
-        for (int i = 0; i < 16; i++) {
-                k = nsid_listener_dispatch(fd, netns_deleted, &a->registry);
-                if (k != -ENOBUFS)
-                        break;
+        /* Until the socket is drained (bounded: the loop comes back if more is left). An overrun lost some events,
+         * a namespace's death among them perhaps: then look at every fault's namespace, once. */
+        for (int i = 0; i < 16 && nsid_listener_dispatch(fd, netns_deleted, &a->registry) == -ENOBUFS; i++)
+                lost = true;
+        if (lost) {
                 log_warning("Namespace events were lost (netlink overrun): checking each fault's namespace");
                 registry_netns_recheck(&a->registry);
         }
@@ -240,7 +239,8 @@ static void on_signal(Loop *loop, int fd, void *userdata, uint32_t events) {
 
 /* Everything here waits in epoll, nothing in select(): the soft limit's usual 1,024 guards against nothing, and each
  * client and each request's namespace takes an fd. Up to the hard limit, which takes no privilege, but no further
- * than the loop can serve: beyond it an fd is EMFILE, which the server answers, rather than one the loop refuses. */
+ * than the loop can serve (and down to that, from a container runtime's 1,048,576): beyond it an fd is EMFILE,
+ * which the server answers, rather than one the loop refuses. */
 static void raise_fd_limit(void) {
         struct rlimit rl;
         rlim_t want;
@@ -248,11 +248,11 @@ static void raise_fd_limit(void) {
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
                 return;
         want = rl.rlim_max < LOOP_FDS_MAX ? rl.rlim_max : LOOP_FDS_MAX;
-        if (rl.rlim_cur >= want)
+        if (rl.rlim_cur == want)
                 return;
         rl.rlim_cur = want;
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-                log_debug_errno(errno, "Failed to raise the open files limit to %llu: %m", (unsigned long long) want);
+                log_debug_errno(errno, "Failed to set the open files limit to %llu: %m", (unsigned long long) want);
 }
 
 int main(int argc, char **argv) {

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "macro.h"
 #include "metrics-http.h"
+#include "time-util.h"
 
 #if HAVE_MICROHTTPD
 #include <microhttpd.h>
@@ -73,7 +74,8 @@ struct MetricsServer {
         struct MHD_Daemon *daemon;
         int listen_fd;          /* ours: the agent accepts, and hands each connection to the daemon */
         int spare_fd;           /* /dev/null, given up to accept a connection when out of fds, and close it */
-        bool accept_paused;     /* out of fds and no spare: the timer resumes accepting within 1 s */
+        bool accept_paused;     /* out of fds and no spare: the timer resumes accepting at resume_ns */
+        int64_t resume_ns;      /* CLOCK_MONOTONIC */
         int epoll_fd;           /* the daemon's own epoll set, watched by the agent's loop */
         int timer_fd;           /* the daemon's next timeout (an idle connection to close), or the resumption */
         int port;
@@ -140,8 +142,13 @@ static void timer_arm(MetricsServer *s) {
 
         if (mhd.get_timeout(s->daemon, &ms) != MHD_YES)
                 ms = UINT64_MAX;
-        if (s->accept_paused && ms > 1000)
-                ms = 1000;
+        if (s->accept_paused) {
+                int64_t left = s->resume_ns - now_ns(CLOCK_MONOTONIC);
+                uint64_t left_ms = left > 0 ? (uint64_t) left / NSEC_PER_MSEC : 0;
+
+                if (ms > left_ms)
+                        ms = left_ms;
+        }
         if (ms != UINT64_MAX) {
                 /* 0 means "run again now", which a timerfd set to 0 would read as "disarm". */
                 its.it_value.tv_sec = (time_t) (ms / 1000);
@@ -157,7 +164,10 @@ static void on_event(Loop *loop, int fd, void *userdata, uint32_t events) {
 
         if (fd == s->timer_fd) {
                 (void) read(fd, &ticks, sizeof(ticks));
-                if (s->accept_paused && loop_modify(s->loop, s->listen_fd, EPOLLIN) == 0)
+                if (s->spare_fd < 0)
+                        s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (s->accept_paused && now_ns(CLOCK_MONOTONIC) >= s->resume_ns &&
+                    loop_modify(s->loop, s->listen_fd, EPOLLIN) == 0)
                         s->accept_paused = false;
         }
         (void) mhd.run(s->daemon);
@@ -183,8 +193,10 @@ static bool out_of_fds(MetricsServer *s) {
                 if (s->spare_fd >= 0)
                         return cfd >= 0;
         }
-        if (loop_modify(s->loop, s->listen_fd, 0) == 0)
+        if (loop_modify(s->loop, s->listen_fd, 0) == 0) {
                 s->accept_paused = true;
+                s->resume_ns = now_ns(CLOCK_MONOTONIC) + (int64_t) NSEC_PER_SEC;
+        }
         return false;
 }
 

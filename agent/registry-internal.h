@@ -26,7 +26,10 @@ void registry_journal_drop(Registry *r, const Fault *f, bool forget_netns);
  * memory is built at each view instead. */
 void fault_view_prepare(Fault *f);
 /* The fault's namespace died: keep what it looked like for a while, as state "ended" (fault-view.c). */
-void registry_fault_ended(Registry *r, const Fault *f, const char *reason);
+/* Keep f's view as ended, for fault.list and fault.get, for REGISTRY_ENDED_KEEP_NS. False when it could not. */
+bool registry_fault_ended(Registry *r, const Fault *f, const char *reason);
+/* Take back the record registry_fault_ended() just added (its fault could not be removed after all). */
+void registry_ended_drop_newest(Registry *r);
 /* Forget ended faults past their time; the next such time (CLOCK_MONOTONIC), or INT64_MAX. */
 int64_t registry_ended_expire(Registry *r, int64_t now);
 void registry_ended_free_all(Registry *r);

@@ -136,6 +136,8 @@ static void set_times(Registry *r, Fault *f) {
 
         f->expires_at_ns = now_ns(CLOCK_REALTIME) + span;
         f->deadline_ns = now_ns(CLOCK_MONOTONIC) + span;
+        f->retry_ns = 0; /* a renewed lease starts its expiry afresh */
+        f->n_retries = 0;
 }
 
 /* ---- a fault's rules in the classifier: its counters, CIDRs and ports, under one key ------------------------ */
@@ -582,8 +584,10 @@ void registry_netns_deleted(Registry *r, int32_t nsid) {
                 if (f->nsid != nsid || !netns_gone(f))
                         continue;
                 RpcError e = {};
-                registry_fault_ended(r, f, "its network namespace was destroyed");
-                (void) fault_remove(r, f, "Dropped", false, &e);
+                /* The view is taken before the removal frees f; kept only if f goes. */
+                bool ended = registry_fault_ended(r, f, "its network namespace was destroyed");
+                if (fault_remove(r, f, "Dropped", false, &e) < 0 && ended)
+                        registry_ended_drop_newest(r);
                 rpc_error_done(&e);
         }
 }

@@ -66,7 +66,14 @@ static bool refused_log_below(Server *s, char *note, size_t size) {
         return true;
 }
 
+/* The spare fd back, when it was lost (ENFILE, or another taking its number first). */
+static void spare_take(Server *s) {
+        if (s->spare_fd < 0)
+                s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void accept_resume(Server *s) {
+        spare_take(s);
         if (!s->accept_paused)
                 return;
         if (loop_modify(s->loop, s->fd, EPOLLIN) < 0)
@@ -307,6 +314,7 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
                         log_info("Accepting clients again: %u refused for want of file descriptors", s->n_refused_fds);
                         s->n_refused_fds = 0;
                 }
+                spare_take(s);
                 k = peer_check(cfd, s->opts.socket_gid, &peer);
                 if (k < 0) {
                         log_warning_errno(k, "Failed to read a client's credentials, closing it: %m");

@@ -36,9 +36,18 @@ done >"$many/del"
 at_exit ip -force -batch "$many/del" # the at_exit commands run in order
 at_exit rm -rf "$many"
 
+nsid=$(ip netns list-id | sed -n "s/^nsid \([0-9]*\) .*(iproute2 netns name: $A).*/\1/p")
+[[ -n $nsid ]] || fail "no nsid for $A: $(ip netns list-id)"
 kill -STOP "$AGENT_PID"
 ip -batch "$many/add" >/dev/null
 ip netns del "$A"
+# The kernel frees the nsid, and sends RTM_DELNSID, from its asynchronous cleanup of the namespace: wait for it, so
+# that the event is lost while the agent is stopped, not read after it resumes.
+for ((i = 0; i < 100; i++)); do
+        ip netns list-id | grep -q "^nsid $nsid " || break
+        sleep 0.05
+done
+ip netns list-id | grep -q "^nsid $nsid " && fail "nsid $nsid of the deleted $A still listed after 5 s"
 kill -CONT "$AGENT_PID"
 
 state=

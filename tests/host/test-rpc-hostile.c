@@ -363,10 +363,10 @@ static void test_out_of_fds(void) {
 
         held = test_connect(a.socket);
         CHECK(held >= 0);
-        /* A fault with a tree, due to expire in 1 s: its removal needs the namespace, so an fd. */
+        /* A fault with a tree, due to expire in 2 s: its removal needs the namespace, so an fd. */
         snprintf(cmd, sizeof cmd, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"fault.apply\",\"params\":{\"id\":\"exp\","
                  "\"target\":{\"netns\":\"/run/netns/%s\"},\"device\":\"v0\",\"bandwidth\":{\"rate\":\"10mbit\"},"
-                 "\"duration\":\"1s\"}}\n", own_ns);
+                 "\"duration\":\"2s\"}}\n", own_ns);
         t0 = now_s();
         expect_contains(held, cmd, "\"result\"");
         snprintf(tc, sizeof tc, "tc -n %s qdisc show dev v0; tc -n %s class show dev v0; tc -n %s filter show dev v0",
@@ -410,15 +410,15 @@ static void test_out_of_fds(void) {
         free(line);
         close(turned_away);
 
-        /* The expiry that cannot reach the namespace is tried again after 1 s, 2 s, 4 s: three warnings by 4.5 s
-         * (one a second, four, before the back-off). */
-        while (now_s() < t0 + 4.5)
+        /* The expiry (at 2 s) that cannot reach the namespace is tried again after 1 s, 2 s, 4 s: warnings at 2, 3
+         * and 5 s, three by 7 s, the next at 9 s (one a second, six, before the back-off). */
+        while (now_s() < t0 + 7)
                 usleep(50000);
         snprintf(cmd, sizeof cmd, "test \"$(grep -c 'Cannot reach the namespace of fault exp' %s)\" = 3 || "
                  "{ grep 'Cannot reach the namespace' %s >&2; false; }", a.log, a.log);
         CHECK_EQ_INT(system(cmd), 0);
 
-        /* Room again: served, the stuck expiry goes through at its next try (8 s), and a fault works end to end. */
+        /* Room again: served, the stuck expiry goes through at its next try (9 s), and a fault works end to end. */
         CHECK_EQ_INT(prlimit(a.pid, RLIMIT_NOFILE, &loose, NULL), 0);
         for (k = 0; k < 100 && test_call(a.socket, "fault.get", "{\"id\":\"exp\"}", NULL, NULL) == 0; k++)
                 usleep(100000);
