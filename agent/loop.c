@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
-
 
 typedef struct LoopSource {
         loop_fd_cb cb;
@@ -111,4 +113,25 @@ int loop_run(Loop *l) {
                 }
         }
         return l->code;
+}
+
+void loop_spare_take(int *spare_fd) {
+        if (*spare_fd < 0)
+                *spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+int loop_refuse_one(int listen_fd, int *spare_fd, const void *reply, size_t len) {
+        int cfd;
+
+        loop_spare_take(spare_fd);
+        if (*spare_fd < 0)
+                return -EMFILE;
+        *spare_fd = safe_close(*spare_fd);
+        cfd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd >= 0) {
+                (void) send(cfd, reply, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                safe_close(cfd);
+        }
+        loop_spare_take(spare_fd);
+        return cfd >= 0;
 }

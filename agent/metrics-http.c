@@ -164,8 +164,7 @@ static void on_event(Loop *loop, int fd, void *userdata, uint32_t events) {
 
         if (fd == s->timer_fd) {
                 (void) read(fd, &ticks, sizeof(ticks));
-                if (s->spare_fd < 0)
-                        s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                loop_spare_take(&s->spare_fd);
                 if (s->accept_paused && now_ns(CLOCK_MONOTONIC) >= s->resume_ns &&
                     loop_modify(s->loop, s->listen_fd, EPOLLIN) == 0)
                         s->accept_paused = false;
@@ -180,19 +179,10 @@ static void on_event(Loop *loop, int fd, void *userdata, uint32_t events) {
  * listening for up to 1 s. Returns true when a connection was turned away (more may wait). */
 static bool out_of_fds(MetricsServer *s) {
         static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        int cfd = -EBADF;
+        int k = loop_refuse_one(s->listen_fd, &s->spare_fd, busy, sizeof(busy) - 1);
 
-        if (s->spare_fd >= 0) {
-                s->spare_fd = safe_close(s->spare_fd);
-                cfd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                if (cfd >= 0) {
-                        (void) send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-                        safe_close(cfd);
-                }
-                s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (s->spare_fd >= 0)
-                        return cfd >= 0;
-        }
+        if (k >= 0)
+                return k > 0;
         if (loop_modify(s->loop, s->listen_fd, 0) == 0) {
                 s->accept_paused = true;
                 s->resume_ns = now_ns(CLOCK_MONOTONIC) + (int64_t) NSEC_PER_SEC;
@@ -319,7 +309,7 @@ int metrics_server_new(Loop *loop, const char *address, Agent *a, MetricsServer 
         s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         if (s->timer_fd < 0)
                 return log_error_errno(errno, "Failed to create the metrics server's timer: %m");
-        s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        loop_spare_take(&s->spare_fd);
         if (s->spare_fd < 0)
                 return log_error_errno(errno, "Failed to open /dev/null: %m");
 

@@ -66,14 +66,8 @@ static bool refused_log_below(Server *s, char *note, size_t size) {
         return true;
 }
 
-/* The spare fd back, when it was lost (ENFILE, or another taking its number first). */
-static void spare_take(Server *s) {
-        if (s->spare_fd < 0)
-                s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
-
 static void accept_resume(Server *s) {
-        spare_take(s);
+        loop_spare_take(&s->spare_fd); /* when it was lost (ENFILE, or another taking its number first) */
         if (!s->accept_paused)
                 return;
         if (loop_modify(s->loop, s->fd, EPOLLIN) < 0)
@@ -264,27 +258,17 @@ static void refuse(Server *s, int fd, const PeerCred *p) {
  * and then the socket is paused until a client goes or the next idle tick. */
 static bool out_of_fds(Server *s, int error) {
         char reply[200];
-        int cfd, n;
+        int n, k;
 
-        if (s->spare_fd >= 0) {
-                s->spare_fd = safe_close(s->spare_fd);
-                cfd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                if (cfd >= 0) {
-                        if (s->n_refused_fds++ == 0)
-                                log_warning_errno(error, "Out of file descriptors, refusing clients until some are "
-                                                  "free: %m");
-                        n = snprintf(reply, sizeof reply,
-                                     "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,"
-                                     "\"message\":\"Out of file descriptors; try again\","
-                                     "\"data\":{\"errno\":\"%s\"}}}\n",
-                                     RPC_INTERNAL_ERROR, error == ENFILE ? "ENFILE" : "EMFILE");
-                        (void) send(cfd, reply, (size_t) n, MSG_NOSIGNAL | MSG_DONTWAIT);
-                        safe_close(cfd);
-                }
-                s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (s->spare_fd >= 0)
-                        return cfd >= 0;
-        }
+        n = snprintf(reply, sizeof reply,
+                     "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,"
+                     "\"message\":\"Out of file descriptors; try again\",\"data\":{\"errno\":\"%s\"}}}\n",
+                     RPC_INTERNAL_ERROR, error == ENFILE ? "ENFILE" : "EMFILE");
+        k = loop_refuse_one(s->fd, &s->spare_fd, reply, (size_t) n);
+        if (k > 0 && s->n_refused_fds++ == 0)
+                log_warning_errno(error, "Out of file descriptors, refusing clients until some are free: %m");
+        if (k >= 0)
+                return k > 0;
         log_warning_errno(error, "Out of file descriptors with none in reserve, not accepting clients for up to 1 s: %m");
         if (loop_modify(s->loop, s->fd, 0) == 0)
                 s->accept_paused = true;
@@ -314,7 +298,7 @@ static void server_accept(Loop *loop, int fd, void *userdata, uint32_t events) {
                         log_info("Accepting clients again: %u refused for want of file descriptors", s->n_refused_fds);
                         s->n_refused_fds = 0;
                 }
-                spare_take(s);
+                loop_spare_take(&s->spare_fd);
                 k = peer_check(cfd, s->opts.socket_gid, &peer);
                 if (k < 0) {
                         log_warning_errno(k, "Failed to read a client's credentials, closing it: %m");
@@ -453,7 +437,8 @@ static int server_attach(Loop *loop, int fd, const char *path, const ServerOptio
         if (s->opts.idle_timeout_ns <= 0)
                 s->opts.idle_timeout_ns = SERVER_IDLE_TIMEOUT_NS;
         s->idle_fd = -EBADF;
-        s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        s->spare_fd = -EBADF;
+        loop_spare_take(&s->spare_fd);
         s->refused_log = RATELIMIT_INIT(SERVER_LOG_INTERVAL_NS, SERVER_LOG_BURST);
         s->loop = loop;
         s->dispatch = fn;
