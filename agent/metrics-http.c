@@ -173,10 +173,9 @@ static void on_event(Loop *loop, int fd, void *userdata, uint32_t events) {
         timer_arm(s);
 }
 
-/* Out of fds (EMFILE, ENFILE): a connection left in the backlog of the level-triggered listening socket would wake
- * the loop again at once, for ever, as libmicrohttpd's own accepting did (a core spinning, a log line a
- * microsecond). So give up the spare fd, take the connection, say 503 and close it; without a spare, stop
- * listening for up to 1 s. Returns true when a connection was turned away (more may wait). */
+/* Out of fds (EMFILE, ENFILE): answer one waiting connection 503 from the spare fd (loop_refuse_one), where
+ * libmicrohttpd's own accepting spun a core; without a spare, stop listening for up to 1 s. Returns true when a
+ * connection was turned away (more may wait). */
 static bool out_of_fds(MetricsServer *s) {
         static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         int k = loop_refuse_one(s->listen_fd, &s->spare_fd, busy, sizeof(busy) - 1);

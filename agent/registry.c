@@ -577,7 +577,7 @@ static bool netns_gone(Fault *f) {
 void registry_netns_deleted(Registry *r, int32_t nsid) {
         Fault *next;
 
-        /* One pass: a fault whose removal fails stays listed (ended), and is not met again here. */
+        /* One pass: a fault whose removal fails stays live (not listed as ended), and is not met again here. */
         for (Fault *f = r->faults; f; f = next) {
                 next = f->next;
                 /* nsids are reused once freed: make sure this fault's namespace is really gone. */

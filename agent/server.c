@@ -251,11 +251,9 @@ static void refuse(Server *s, int fd, const PeerCred *p) {
 }
 
 /* accept() failed with EMFILE or ENFILE (it takes the fd before it looks at the backlog, so an empty backlog says
- * so too). A connection left waiting would wake us again at once, for ever, the listening socket being level-
- * triggered: a core spinning and a warning a microsecond. So give up the spare fd, take the connection, say why in
- * one reply, close it and take the spare back: each waiting client gets an answer and the backlog drains. Returns
- * true when a client was turned away (more may wait); false when none waits, or when there is no spare to give,
- * and then the socket is paused until a client goes or the next idle tick. */
+ * so too): answer one waiting client from the spare fd (loop_refuse_one). Returns true when a client was turned away
+ * (more may wait); false when none waits, or when there is no spare to give, and then the socket is paused until a
+ * client goes or the next idle tick. */
 static bool out_of_fds(Server *s, int error) {
         char reply[200];
         int n, k;
